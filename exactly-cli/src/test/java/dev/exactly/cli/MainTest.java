@@ -1,0 +1,93 @@
+package dev.exactly.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Main.execute(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void unknownOptionGivesOneLineErrorAHintAndExitTwo() {
+    assertThat(run("demo", "--recrods", "5")).isEqualTo(2);
+    assertThat(err().lines())
+        .containsExactly(
+            "exactly demo: Unknown options: '--recrods', '5'",
+            "Did you mean '--records'? Try 'exactly demo --help' for usage.");
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
+  void unknownCommandIsNamed() {
+    assertThat(run("dmeo")).isEqualTo(2);
+    assertThat(err()).startsWith("exactly: Unmatched argument at index 0: 'dmeo'");
+  }
+
+  @Test
+  void badValueNamesOptionAndValue() {
+    assertThat(run("demo", "--records", "many")).isEqualTo(2);
+    assertThat(err()).contains("'--records'").contains("'many'");
+  }
+
+  @Test
+  void outOfRangeValueIsAUsageError() {
+    assertThat(run("demo", "--records", "0")).isEqualTo(2);
+    assertThat(err()).startsWith("exactly demo: Invalid value for option '--records': 0");
+    assertThat(run("broker", "--port", "70000")).isEqualTo(2);
+    assertThat(err()).contains("70000 is not a TCP port");
+  }
+
+  @Test
+  void brokerOnATakenPortSaysWhyAndWhereItsLogIs() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      assertThat(run("broker", "--port", Integer.toString(taken.getLocalPort()))).isEqualTo(1);
+      assertThat(err())
+          .contains("port " + taken.getLocalPort() + " on 127.0.0.1 is taken")
+          .contains("broker log: ");
+    }
+  }
+
+  @Test
+  void demoReportsExactlyOnceOnARealBroker() {
+    int code = run("demo", "--records", "3000", "--transaction-size", "100", "--abort-every", "4");
+    String report = out.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(report + err()).isZero();
+    assertThat(report)
+        .containsPattern("produced, committed\\s+3,000")
+        .containsPattern("produced, aborted\\s+900")
+        .containsPattern("consumed \\(read_committed\\)\\s+3,000")
+        .containsPattern("duplicates\\s+0")
+        .containsPattern("lost\\s+0")
+        .containsPattern("aborted records seen\\s+0")
+        .contains("EXACTLY-ONCE");
+  }
+
+  @Test
+  void copyIsACommandAndChecksItsOptions() {
+    assertThat(run("copy", "--from", "a")).isEqualTo(2);
+    assertThat(err()).startsWith("exactly copy: Missing required option");
+  }
+
+  @Test
+  void versionNamesKafka() {
+    assertThat(run("--version")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("Apache Kafka 4.");
+  }
+}

@@ -1,0 +1,81 @@
+package dev.exactly.dedup;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Objects;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+
+/**
+ * How an {@link IdempotentConsumer} names a record's effect: two records with the same dedup key
+ * are one effect, and the second is skipped. Choose a key that the producer of the data gives again
+ * on a retry (an order id, a request id): {@link #topicPartitionOffset()} only catches redelivery
+ * of the same record, not a producer that sends the same request twice.
+ *
+ * <p>A function that throws, or returns null or an empty string, sends the record to the
+ * dead-letter topic: a record without a key cannot be deduplicated.
+ */
+@FunctionalInterface
+public interface DedupKey {
+
+  /** The record's key for the dedup store; called on the consumer's thread. */
+  String keyOf(ConsumerRecord<?, ?> record);
+
+  /** The UTF-8 value of the header {@code name} (its last occurrence). */
+  static DedupKey header(String name) {
+    Objects.requireNonNull(name, "name");
+    return record -> {
+      Header h = record.headers().lastHeader(name);
+      if (h == null || h.value() == null) {
+        throw new IllegalArgumentException("no header " + name + " for the dedup key");
+      }
+      return new String(h.value(), StandardCharsets.UTF_8);
+    };
+  }
+
+  /**
+   * The record key as text; a {@code byte[]} key in Base64, so different keys stay different
+   * whatever their bytes.
+   */
+  static DedupKey recordKey() {
+    return record -> {
+      Object key = record.key();
+      if (key == null) {
+        throw new IllegalArgumentException("the record has no key for the dedup key");
+      }
+      return key instanceof byte[] b ? Base64.getEncoder().encodeToString(b) : key.toString();
+    };
+  }
+
+  /**
+   * A field of a JSON value, by JSON Pointer (RFC 6901), such as {@code /orderId} or {@code
+   * /order/lines/0/id}. The value must be deserialized as a {@code String} or {@code byte[]} (UTF-8
+   * JSON); the field must be a string or a number, whose text becomes the key. Parsed by a small
+   * parser of Exactly's own, so the core needs no JSON library.
+   *
+   * @throws IllegalArgumentException at once when {@code pointer} is not a valid JSON Pointer
+   */
+  static DedupKey jsonPointer(String pointer) {
+    JsonPointer p = JsonPointer.parse(pointer);
+    return record -> {
+      Object value = record.value();
+      String json;
+      if (value instanceof String s) {
+        json = s;
+      } else if (value instanceof byte[] b) {
+        json = new String(b, StandardCharsets.UTF_8);
+      } else {
+        throw new IllegalArgumentException(
+            "DedupKey.jsonPointer needs a String or byte[] value, got "
+                + (value == null ? "null" : value.getClass().getName())
+                + "; use StringDeserializer or ByteArrayDeserializer for the value");
+      }
+      return p.find(json);
+    };
+  }
+
+  /** {@code topic-partition@offset}: catches redelivery of the very same record only. */
+  static DedupKey topicPartitionOffset() {
+    return record -> record.topic() + "-" + record.partition() + "@" + record.offset();
+  }
+}

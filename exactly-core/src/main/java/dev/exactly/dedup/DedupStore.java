@@ -1,0 +1,67 @@
+package dev.exactly.dedup;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Remembers which keys took effect, so an effect runs once per key even when its record is
+ * delivered again. The SPI behind the {@link IdempotentConsumer}.
+ *
+ * <p><b>Contract.</b> {@link #claim} decides per key, atomically, with the store's own
+ * insert-if-absent (a unique index, {@code SET NX}, a script): of any number of concurrent callers
+ * for one key, exactly one gets {@link Claim.Claimed} until its lease expires; never
+ * read-then-write. A claim whose lease expired, and a completion whose retention expired, count as
+ * absent and can be claimed again, also atomically. A batch costs a bounded number of round trips,
+ * not one per key. Implementations are thread-safe.
+ *
+ * <p><b>Failures.</b> Every method throws {@link DedupStoreException} when the store cannot answer;
+ * then nothing was decided for any key of that call.
+ *
+ * <p><b>Time.</b> Leases and retention run on the store's clock: an injected {@link
+ * java.time.Clock} for the in-memory and JDBC stores (so instances sharing a database need
+ * synchronized clocks, as with any lease), the server's clock for Redis.
+ */
+public interface DedupStore extends AutoCloseable {
+
+  /**
+   * Claims every key in one go.
+   *
+   * @param keys the keys, duplicates ignored; each at most {@link #MAX_KEY_LENGTH} characters
+   * @param lease how long a claim stays exclusive without being completed or released
+   * @return an answer for every distinct key, in the order given
+   */
+  Map<String, Claim> claim(Collection<String> keys, Duration lease);
+
+  /**
+   * Marks claimed keys done, to be remembered for {@code retention}.
+   *
+   * @param results a small result per key, for keys that have one
+   * @return the keys whose claim this caller no longer held (its lease expired and another caller
+   *     took the key over), which were not marked
+   */
+  Set<String> complete(
+      Collection<Claim.Claimed> claims, Duration retention, Map<String, StoredResult> results);
+
+  /** Frees claims after a failure so that a retry can claim them at once; others are untouched. */
+  void release(Collection<Claim.Claimed> claims);
+
+  /**
+   * Deletes entries whose lease or retention has expired. Expired entries already count as absent;
+   * purging only reclaims space. Stores that expire entries by themselves return 0.
+   *
+   * @return how many entries were deleted
+   */
+  int purgeExpired();
+
+  /** A short name for logs and metric tags, such as {@code postgresql:exactly_dedup}. */
+  String name();
+
+  /** The longest key a store must accept. */
+  int MAX_KEY_LENGTH = 512;
+
+  /** Releases connections the store opened itself; ones passed in by the user stay open. */
+  @Override
+  void close();
+}

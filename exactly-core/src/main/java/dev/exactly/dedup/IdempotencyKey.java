@@ -1,0 +1,34 @@
+package dev.exactly.dedup;
+
+import java.net.http.HttpRequest;
+import java.util.Objects;
+
+/**
+ * Relays a record's dedup key to an HTTP downstream as the {@code Idempotency-Key} header, so a
+ * downstream that honours it answers a repeat with its first response instead of acting again.
+ *
+ * <pre>{@code
+ * HttpRequest request = IdempotencyKey.relay(HttpRequest.newBuilder(uri), record)
+ *     .POST(BodyPublishers.ofString(body))
+ *     .build();
+ * }</pre>
+ */
+public final class IdempotencyKey {
+  /** The header name, as in the IETF draft and the payment APIs that use it. */
+  public static final String HEADER = "Idempotency-Key";
+
+  private IdempotencyKey() {}
+
+  /** Sets the header on {@code request} to the record's dedup key and returns the builder. */
+  public static HttpRequest.Builder relay(
+      HttpRequest.Builder request, IdempotentRecord<?, ?> record) {
+    return relay(request, record.dedupKey());
+  }
+
+  /** Sets the header on {@code request} to {@code dedupKey} and returns the builder. */
+  public static HttpRequest.Builder relay(HttpRequest.Builder request, String dedupKey) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(dedupKey, "dedupKey");
+    return request.setHeader(HEADER, dedupKey);
+  }
+}

@@ -1,0 +1,256 @@
+package dev.exactly.processor;
+
+import dev.exactly.ConfigurationException;
+import dev.exactly.NonRetriableException;
+import dev.exactly.RetryPolicy;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Consumes one topic, transforms each record with a {@link RecordProcessor} and produces its
+ * outputs exactly once (Kafka EOS v2): outputs, dead letters and the consumed offsets of a batch
+ * commit in one transaction of one transactional producer per consumer.
+ *
+ * <pre>{@code
+ * ExactlyOnceProcessor p = ExactlyOnceProcessor.builder(kafkaProperties)
+ *     .groupId("fraud-check")
+ *     .instanceId(podName)
+ *     .input("payment-events", new StringDeserializer(), new StringDeserializer())
+ *     .output(new StringSerializer(), new StringSerializer())
+ *     .process((record, out) -> out.send("fraud-results", record.key(), score(record.value())))
+ *     .build();
+ * p.start();
+ * }</pre>
+ *
+ * <p>Threading: one engine thread per processor runs polls, the function, sends and commits; the
+ * methods here are thread-safe. Ordering: outputs of one input partition are sent in offset order,
+ * so outputs of one key keep their order when they go to one output partition.
+ */
+public interface ExactlyOnceProcessor extends AutoCloseable {
+
+  /**
+   * A builder over the user's Kafka client properties (bootstrap servers, security, tuning), which
+   * are passed to the consumer and the producer untouched except for the settings the guarantee
+   * needs; a contradicting setting fails {@link Builder#build()}.
+   */
+  static Builder<byte[], byte[], byte[], byte[]> builder(Map<String, ?> kafkaProperties) {
+    return new Builder<>(kafkaProperties);
+  }
+
+  /**
+   * Checks that the input and dead-letter topics exist, then starts the engine thread and returns.
+   * Legal only in state CREATED.
+   *
+   * @throws dev.exactly.ConfigurationException naming the topic and the fix when the dead-letter
+   *     (or input) topic does not exist and the broker does not auto-create topics; the processor
+   *     stays CREATED, so {@code start()} may be called again once the topic exists
+   */
+  void start();
+
+  ProcessorState state();
+
+  /** Why the processor is FAILED or FENCED; empty otherwise. */
+  Optional<Throwable> failure();
+
+  /**
+   * Stops: the open batch commits if it can within the timeout, otherwise it aborts (its records
+   * will be processed again by the next owner); then the clients close. Idempotent.
+   *
+   * @return true if the engine stopped within the timeout
+   */
+  boolean close(Duration timeout);
+
+  /** {@link #close(Duration)} with 30 seconds. */
+  @Override
+  default void close() {
+    close(Duration.ofSeconds(30));
+  }
+
+  /** Waits until the processor reaches a terminal state; returns whether it did in time. */
+  boolean awaitTermination(Duration timeout) throws InterruptedException;
+
+  /**
+   * Settings of one processor, checked together in {@link #build()}. Not thread-safe; a builder
+   * builds one processor.
+   *
+   * @param <K> input key type
+   * @param <V> input value type
+   * @param <OK> output key type
+   * @param <OV> output value type
+   */
+  final class Builder<K, V, OK, OV> {
+    final Map<String, ?> kafkaProperties;
+    String groupId;
+    String inputTopic;
+    Deserializer<?> keyDeserializer = new ByteArrayDeserializer();
+    Deserializer<?> valueDeserializer = new ByteArrayDeserializer();
+    Serializer<?> keySerializer = new ByteArraySerializer();
+    Serializer<?> valueSerializer = new ByteArraySerializer();
+    RecordProcessor<?, ?, ?, ?> processor;
+    Duration commitInterval = Duration.ofMillis(100);
+    int maxBatchRecords = 10_000;
+    String deadLetterTopic;
+    RetryPolicy retry = RetryPolicy.DEFAULT;
+    final List<Class<? extends Throwable>> nonRetriable =
+        new ArrayList<>(List.of(NonRetriableException.class));
+    String instanceId;
+    String transactionalIdPrefix;
+    MeterRegistry meterRegistry;
+    CrashPoints crashPoints = CrashPoints.NONE;
+    Guarantee guarantee = Guarantee.EXACTLY_ONCE;
+    Duration pollTimeout = Duration.ofMillis(100);
+
+    Builder(Map<String, ?> kafkaProperties) {
+      this.kafkaProperties = Map.copyOf(Objects.requireNonNull(kafkaProperties, "kafkaProperties"));
+    }
+
+    /** The consumer group; required here or as {@code group.id} in the properties. */
+    public Builder<K, V, OK, OV> groupId(String groupId) {
+      this.groupId = Objects.requireNonNull(groupId, "groupId");
+      return this;
+    }
+
+    /**
+     * The topic to consume and how to read its records. Deserialization runs in the engine, per
+     * record: a record that fails goes to the dead-letter topic. Resets the processor function.
+     */
+    @SuppressWarnings("unchecked")
+    public <K2, V2> Builder<K2, V2, OK, OV> input(
+        String topic, Deserializer<K2> keyDeserializer, Deserializer<V2> valueDeserializer) {
+      this.inputTopic = Objects.requireNonNull(topic, "topic");
+      this.keyDeserializer = Objects.requireNonNull(keyDeserializer, "keyDeserializer");
+      this.valueDeserializer = Objects.requireNonNull(valueDeserializer, "valueDeserializer");
+      this.processor = null;
+      return (Builder<K2, V2, OK, OV>) this;
+    }
+
+    /** How outputs are written; byte arrays by default. Resets the processor function. */
+    @SuppressWarnings("unchecked")
+    public <OK2, OV2> Builder<K, V, OK2, OV2> output(
+        Serializer<OK2> keySerializer, Serializer<OV2> valueSerializer) {
+      this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
+      this.valueSerializer = Objects.requireNonNull(valueSerializer, "valueSerializer");
+      this.processor = null;
+      return (Builder<K, V, OK2, OV2>) this;
+    }
+
+    /** The transformation; required. */
+    public Builder<K, V, OK, OV> process(RecordProcessor<K, V, OK, OV> processor) {
+      this.processor = Objects.requireNonNull(processor, "processor");
+      return this;
+    }
+
+    /** The longest a batch stays open before it commits; default 100 ms. */
+    public Builder<K, V, OK, OV> commitInterval(Duration interval) {
+      this.commitInterval = Objects.requireNonNull(interval, "commitInterval");
+      return this;
+    }
+
+    /** The most input records in one batch; default 10,000. */
+    public Builder<K, V, OK, OV> maxBatchRecords(int max) {
+      this.maxBatchRecords = max;
+      return this;
+    }
+
+    /** Where records that cannot be processed go; default the input topic + {@code .dlt}. */
+    public Builder<K, V, OK, OV> deadLetterTopic(String topic) {
+      this.deadLetterTopic = Objects.requireNonNull(topic, "deadLetterTopic");
+      return this;
+    }
+
+    /** How transient failures of the function are retried; default {@link RetryPolicy#DEFAULT}. */
+    public Builder<K, V, OK, OV> retry(RetryPolicy policy) {
+      this.retry = Objects.requireNonNull(policy, "retry");
+      return this;
+    }
+
+    /**
+     * Exception types (and their subtypes) that send the record to the dead-letter topic without
+     * retry, besides {@link NonRetriableException}.
+     */
+    @SafeVarargs
+    public final Builder<K, V, OK, OV> nonRetriable(Class<? extends Throwable>... types) {
+      for (Class<? extends Throwable> t : types) {
+        nonRetriable.add(Objects.requireNonNull(t, "nonRetriable type"));
+      }
+      return this;
+    }
+
+    /**
+     * This instance's stable name (a pod name, a host name): the transactional.id is the prefix
+     * plus this id, so a restarted instance fences its own zombie. Required for exactly-once.
+     */
+    public Builder<K, V, OK, OV> instanceId(String instanceId) {
+      this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+      return this;
+    }
+
+    /** The transactional.id prefix; default the group id. */
+    public Builder<K, V, OK, OV> transactionalIdPrefix(String prefix) {
+      this.transactionalIdPrefix = Objects.requireNonNull(prefix, "transactionalIdPrefix");
+      return this;
+    }
+
+    /** Where metrics go; default a private registry nobody reads. */
+    public Builder<K, V, OK, OV> meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /** Fault injection for crash tests; default {@link CrashPoints#NONE}. */
+    public Builder<K, V, OK, OV> crashPoints(CrashPoints crashPoints) {
+      this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
+      return this;
+    }
+
+    /** Default {@link Guarantee#EXACTLY_ONCE}. */
+    public Builder<K, V, OK, OV> guarantee(Guarantee guarantee) {
+      this.guarantee = Objects.requireNonNull(guarantee, "guarantee");
+      return this;
+    }
+
+    /**
+     * Checks every setting and builds a processor in state CREATED.
+     *
+     * @throws ConfigurationException naming the key, the value and the fix
+     */
+    public ExactlyOnceProcessor build() {
+      if (inputTopic == null) {
+        throw new ConfigurationException(
+            "processor.input", null, "is required; call input(topic, keyDeser, valueDeser)");
+      }
+      if (processor == null) {
+        throw new ConfigurationException(
+            "processor.process", null, "is required; call process(...) after input and output");
+      }
+      if (commitInterval.isNegative() || commitInterval.isZero()) {
+        throw new ConfigurationException(
+            "processor.commitInterval", commitInterval, "must be positive, e.g. 100 ms");
+      }
+      if (maxBatchRecords < 1) {
+        throw new ConfigurationException(
+            "processor.maxBatchRecords", maxBatchRecords, "must be at least 1");
+      }
+      if (guarantee == Guarantee.EXACTLY_ONCE && (instanceId == null || instanceId.isBlank())) {
+        throw new ConfigurationException(
+            "processor.instanceId",
+            instanceId,
+            "is required for exactly-once: a stable id per instance (a pod or host name) lets a"
+                + " restarted instance fence its zombie; call instanceId(...)");
+      }
+      ProcessorSettings settings = ProcessorSettings.from(this);
+      MeterRegistry registry = meterRegistry != null ? meterRegistry : new SimpleMeterRegistry();
+      return new ProcessorEngine<>(settings, registry);
+    }
+  }
+}

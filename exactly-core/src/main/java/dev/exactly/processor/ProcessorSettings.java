@@ -1,0 +1,144 @@
+package dev.exactly.processor;
+
+import dev.exactly.ConfigurationException;
+import dev.exactly.RetryPolicy;
+import dev.exactly.internal.KafkaSettings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+
+/** A processor's checked, immutable settings and the client properties derived from them. */
+record ProcessorSettings(
+    Guarantee guarantee,
+    String groupId,
+    String instanceId,
+    String transactionalId,
+    String inputTopic,
+    String deadLetterTopic,
+    Deserializer<?> keyDeserializer,
+    Deserializer<?> valueDeserializer,
+    Serializer<?> keySerializer,
+    Serializer<?> valueSerializer,
+    RecordProcessor<?, ?, ?, ?> processor,
+    Duration commitInterval,
+    int maxBatchRecords,
+    RetryPolicy retry,
+    List<Class<? extends Throwable>> nonRetriable,
+    CrashPoints crashPoints,
+    Duration pollTimeout,
+    Map<String, Object> consumerProperties,
+    Map<String, Object> producerProperties) {
+
+  static ProcessorSettings from(ExactlyOnceProcessor.Builder<?, ?, ?, ?> b) {
+    boolean exactlyOnce = b.guarantee == Guarantee.EXACTLY_ONCE;
+    String guaranteeName = exactlyOnce ? "exactly-once" : "the at-least-once processor";
+    Object propsGroup = b.kafkaProperties.get(ConsumerConfig.GROUP_ID_CONFIG);
+    String groupId = b.groupId != null ? b.groupId : (propsGroup == null ? null : "" + propsGroup);
+    if (groupId == null || groupId.isBlank()) {
+      throw new ConfigurationException(
+          "processor.groupId", groupId, "is required; call groupId(...) or set group.id");
+    }
+    if (propsGroup != null && !groupId.equals(String.valueOf(propsGroup))) {
+      throw new ConfigurationException(
+          ConsumerConfig.GROUP_ID_CONFIG,
+          propsGroup,
+          "contradicts groupId(" + groupId + "); give the group once");
+    }
+    String instance = b.instanceId != null ? b.instanceId : "alo-" + ProcessHandle.current().pid();
+    String prefix = b.transactionalIdPrefix != null ? b.transactionalIdPrefix : groupId;
+    String transactionalId = exactlyOnce ? prefix + "-" + instance : null;
+
+    KafkaSettings consumer = new KafkaSettings(b.kafkaProperties, guaranteeName);
+    rejectSerdes(consumer);
+    consumer
+        .require(
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            "false",
+            "offsets are committed by the processor after the outputs")
+        .set(ConsumerConfig.GROUP_ID_CONFIG, groupId)
+        .withDefault(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
+        .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + instance + "-consumer")
+        .set(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)
+        .set(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    if (exactlyOnce) {
+      consumer.require(
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+          "read_committed",
+          "an input written in an aborted transaction must never be processed");
+    }
+
+    KafkaSettings producer = new KafkaSettings(b.kafkaProperties, guaranteeName);
+    Object acks = producer.get(ProducerConfig.ACKS_CONFIG);
+    if (acks != null && "-1".equals(String.valueOf(acks).trim())) {
+      producer.set(ProducerConfig.ACKS_CONFIG, "all"); // the same setting, spelt differently
+    }
+    producer
+        .require(
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            "true",
+            "retried sends must not duplicate or reorder outputs")
+        .require(
+            ProducerConfig.ACKS_CONFIG, "all", "an acknowledged output must survive a broker loss")
+        .forbid(
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            "the processor derives it from transactionalIdPrefix and instanceId")
+        .withDefault(ProducerConfig.CLIENT_ID_CONFIG, groupId + "-" + instance + "-producer")
+        // Measured: back-to-back transactions wait retry.backoff.ms on CONCURRENT_TRANSACTIONS;
+        // 10 ms instead of 100 ms made transactional runs 2.5-3x faster.
+        .withDefault(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10)
+        // Outputs become visible at the commit, which flushes anyway: lingering up to the commit
+        // interval costs no latency and makes bigger produce requests (measured in exactly-bench).
+        .withDefault(
+            ProducerConfig.LINGER_MS_CONFIG,
+            Math.min(100, Math.max(5, b.commitInterval.toMillis())))
+        .withDefault(ProducerConfig.BATCH_SIZE_CONFIG, 131_072)
+        .set(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
+        .set(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    if (exactlyOnce) {
+      producer.set(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    }
+    return new ProcessorSettings(
+        b.guarantee,
+        groupId,
+        instance,
+        transactionalId,
+        b.inputTopic,
+        b.deadLetterTopic != null ? b.deadLetterTopic : b.inputTopic + ".dlt",
+        b.keyDeserializer,
+        b.valueDeserializer,
+        b.keySerializer,
+        b.valueSerializer,
+        Objects.requireNonNull(b.processor),
+        b.commitInterval,
+        b.maxBatchRecords,
+        b.retry,
+        List.copyOf(b.nonRetriable),
+        b.crashPoints,
+        b.pollTimeout,
+        consumer.toMap(),
+        producer.toMap());
+  }
+
+  private static void rejectSerdes(KafkaSettings s) {
+    String why = "the processor reads and writes byte arrays and runs your (de)serializers itself";
+    s.forbid(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, why + "; pass them to input(...)")
+        .forbid(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, why + "; pass them to input(...)")
+        .forbid(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, why + "; pass them to output(...)")
+        .forbid(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, why + "; pass them to output(...)");
+  }
+
+  boolean exactlyOnce() {
+    return guarantee == Guarantee.EXACTLY_ONCE;
+  }
+
+  boolean isNonRetriable(Throwable t) {
+    return nonRetriable.stream().anyMatch(c -> c.isInstance(t));
+  }
+}

@@ -1,0 +1,238 @@
+package dev.exactly.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * PostgreSQL: {@code INSERT ... ON CONFLICT}, SQLStates from the server's error code appendix.
+ * Multi-row {@code ON CONFLICT DO UPDATE} refuses a batch that names one key twice, so callers pass
+ * distinct keys.
+ */
+final class PostgreSqlDialect implements Dialect {
+  static final PostgreSqlDialect INSTANCE = new PostgreSqlDialect();
+
+  private PostgreSqlDialect() {}
+
+  @Override
+  public String name() {
+    return "postgresql";
+  }
+
+  @Override
+  public String insertIfAbsent(
+      String table, List<String> columns, List<String> keyColumns, int rows) {
+    Sql.check(table, columns, keyColumns);
+    return "INSERT INTO "
+        + table
+        + " ("
+        + Sql.columns(columns)
+        + ") VALUES "
+        + Sql.rows(columns.size(), rows)
+        + " ON CONFLICT ("
+        + Sql.columns(keyColumns)
+        + ") DO NOTHING";
+  }
+
+  @Override
+  public String upsert(String table, List<String> columns, List<String> keyColumns, int rows) {
+    Sql.check(table, columns, keyColumns);
+    return insertOnConflictUpdate(table, columns, keyColumns, rows);
+  }
+
+  @Override
+  public String upsertIfStale(
+      String table,
+      List<String> columns,
+      List<String> keyColumns,
+      String staleColumn,
+      String nowColumn,
+      int rows) {
+    Sql.check(table, columns, keyColumns);
+    Sql.checkStale(columns, keyColumns, staleColumn, nowColumn);
+    return insertOnConflictUpdate(table, columns, keyColumns, rows)
+        + " WHERE x."
+        + staleColumn
+        + " <= EXCLUDED."
+        + nowColumn;
+  }
+
+  private static String insertOnConflictUpdate(
+      String table, List<String> columns, List<String> keyColumns, int rows) {
+    List<String> updates = Sql.nonKeys(columns, keyColumns);
+    String set =
+        updates.isEmpty()
+            ? keyColumns.get(0) + " = EXCLUDED." + keyColumns.get(0)
+            : updates.stream().map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
+    // The alias x lets a condition name the existing row even when the table is schema-qualified.
+    return "INSERT INTO "
+        + table
+        + " AS x ("
+        + Sql.columns(columns)
+        + ") VALUES "
+        + Sql.rows(columns.size(), rows)
+        + " ON CONFLICT ("
+        + Sql.columns(keyColumns)
+        + ") DO UPDATE SET "
+        + set;
+  }
+
+  @Override
+  public String deleteSome(String table, String keyColumn, String condition, int limit) {
+    Dialect.checkIdentifier("table", table);
+    Dialect.checkIdentifier("column", keyColumn);
+    return "DELETE FROM "
+        + table
+        + " WHERE "
+        + keyColumn
+        + " IN (SELECT "
+        + keyColumn
+        + " FROM "
+        + table
+        + " WHERE "
+        + condition
+        + " LIMIT "
+        + limit
+        + ")";
+  }
+
+  @Override
+  public List<String> createTableIfAbsent(
+      String table, List<Column> columns, List<String> primaryKey, List<Index> indexes) {
+    return Sql.createTableIfAbsent(table, columns, primaryKey, indexes, this::columnType);
+  }
+
+  @Override
+  public String columnType(Column column) {
+    return switch (column.type()) {
+      // PostgreSQL compares text byte for byte under the C collation; "C" makes that explicit
+      // whatever the database's default collation is.
+      case KEY -> "VARCHAR(" + column.length() + ") COLLATE \"C\"";
+      case TEXT -> "VARCHAR(" + column.length() + ")";
+      case BIGINT -> "BIGINT";
+      case INT -> "INTEGER";
+      case BYTES -> "BYTEA";
+    };
+  }
+
+  @Override
+  public SqlErrorKind classify(Throwable error) {
+    return Sql.classify(error, PostgreSqlDialect::kindOf);
+  }
+
+  private static SqlErrorKind kindOf(SQLException e) {
+    String state = e.getSQLState();
+    if (state == null) {
+      return e instanceof SQLTransientConnectionException || e instanceof SQLRecoverableException
+          ? SqlErrorKind.CONNECTION_LOST
+          : SqlErrorKind.OTHER;
+    }
+    return switch (state) {
+      case "40001" -> SqlErrorKind.SERIALIZATION_FAILURE;
+      case "40P01" -> SqlErrorKind.DEADLOCK;
+      case "55P03" -> SqlErrorKind.LOCK_TIMEOUT;
+      case "23505" -> SqlErrorKind.DUPLICATE_KEY;
+      // admin_shutdown, crash_shutdown, cannot_connect_now: the session is gone
+      case "57P01", "57P02", "57P03" -> SqlErrorKind.CONNECTION_LOST;
+      default -> Sql.connectionState(state) ? SqlErrorKind.CONNECTION_LOST : SqlErrorKind.OTHER;
+    };
+  }
+
+  @Override
+  public Optional<String> lockWaitLimit(Duration wait) {
+    return Optional.of("SET LOCAL lock_timeout = '" + Math.max(1, wait.toMillis()) + "ms'");
+  }
+
+  @Override
+  public Optional<String> sessionLimits(Duration lockWait, Duration idleInTransaction) {
+    // One statement: set_config(name, value, is_local=false) lasts for the session.
+    return Optional.of(
+        "SELECT set_config('lock_timeout', '"
+            + Math.max(1, lockWait.toMillis())
+            + "ms', false), set_config('idle_in_transaction_session_timeout', '"
+            + Math.max(1, idleInTransaction.toMillis())
+            + "ms', false)");
+  }
+
+  @Override
+  public List<String> createOutboxTableIfAbsent(String table) {
+    Dialect.checkIdentifier("table", table);
+    // An identity with the default cache of 1: values are taken in time order across sessions.
+    return List.of(
+        "CREATE TABLE IF NOT EXISTS "
+            + table
+            + " (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+            + " topic VARCHAR(249) NOT NULL, msg_key BYTEA, msg_value BYTEA, headers BYTEA,"
+            + " created_at BIGINT NOT NULL)");
+  }
+
+  @Override
+  public boolean tryLock(Connection connection, String name) throws SQLException {
+    return lockCall(connection, "SELECT pg_try_advisory_lock(hashtextextended(?, 0))", name);
+  }
+
+  @Override
+  public void unlock(Connection connection, String name) throws SQLException {
+    lockCall(connection, "SELECT pg_advisory_unlock(hashtextextended(?, 0))", name);
+  }
+
+  private static boolean lockCall(Connection connection, String sql, String name)
+      throws SQLException {
+    try (PreparedStatement ps = connection.prepareStatement(sql)) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  @Override
+  public Optional<TransactionHorizon> transactionHorizon(Connection connection)
+      throws SQLException {
+    // Sessions of other roles show a NULL state to a role without pg_read_all_stats: then we
+    // cannot tell, and say so. Prepared (two-phase) transactions have no session; count them too.
+    String sql =
+        "SELECT clock_timestamp(),"
+            + " LEAST(MIN(xact_start), (SELECT MIN(prepared) FROM pg_prepared_xacts"
+            + " WHERE database = current_database())),"
+            + " COALESCE(BOOL_OR(state IS NULL), false)"
+            + " FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            + " AND datname = current_database() AND backend_type = 'client backend'";
+    try (PreparedStatement ps = connection.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      if (rs.getBoolean(3)) {
+        return Optional.empty();
+      }
+      Timestamp oldest = rs.getTimestamp(2);
+      return Optional.of(
+          new TransactionHorizon(
+              rs.getTimestamp(1).toInstant(),
+              Optional.ofNullable(oldest).map(Timestamp::toInstant)));
+    }
+  }
+
+  @Override
+  public Optional<String> notifyStatement() {
+    return Optional.of("SELECT pg_notify(?, '')");
+  }
+
+  @Override
+  public Optional<String> listenStatement(String channel) {
+    // Quoted, so the channel is matched exactly as pg_notify names it, without case folding.
+    return Optional.of("LISTEN \"" + Dialect.checkIdentifier("channel", channel) + "\"");
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}

@@ -1,0 +1,137 @@
+package dev.exactly.jdbc;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Helpers the dialects share: placeholders, column lists, and walking an error's chain. */
+final class Sql {
+  private static final int MAX_CHAIN = 32;
+
+  private Sql() {}
+
+  /**
+   * Standard-SQL DDL for a table and its secondary indexes, for databases that have {@code CREATE
+   * INDEX IF NOT EXISTS} (PostgreSQL, H2); MariaDB declares its indexes inside the table instead.
+   */
+  static List<String> createTableIfAbsent(
+      String table,
+      List<Column> columns,
+      List<String> primaryKey,
+      List<Dialect.Index> indexes,
+      Function<Column, String> columnType) {
+    Dialect.checkIdentifier("table", table);
+    List<String> out = new ArrayList<>();
+    out.add(
+        "CREATE TABLE IF NOT EXISTS "
+            + table
+            + " ("
+            + columns.stream()
+                .map(
+                    c ->
+                        Dialect.checkIdentifier("column", c.name())
+                            + " "
+                            + columnType.apply(c)
+                            + (c.nullable() ? "" : " NOT NULL"))
+                .collect(Collectors.joining(", "))
+            + ", PRIMARY KEY ("
+            + columns(primaryKey)
+            + "))");
+    for (Dialect.Index index : indexes) {
+      out.add(
+          "CREATE INDEX IF NOT EXISTS "
+              + index.name()
+              + " ON "
+              + table
+              + " ("
+              + columns(index.columns())
+              + ")");
+    }
+    return out;
+  }
+
+  static String columns(List<String> columns) {
+    return String.join(", ", columns);
+  }
+
+  /** {@code (?, ?), (?, ?)} for {@code rows} rows of {@code width} columns. */
+  static String rows(int width, int rows) {
+    if (rows < 1) {
+      throw new IllegalArgumentException("rows must be at least 1, got " + rows);
+    }
+    String one = "(" + String.join(", ", Collections.nCopies(width, "?")) + ")";
+    return String.join(", ", Collections.nCopies(rows, one));
+  }
+
+  /** Checks every name; the dialects call it so no builder can be handed an unchecked name. */
+  static void check(String table, List<String> columns, List<String> keys) {
+    Dialect.checkIdentifier("table", table);
+    if (columns.isEmpty() || keys.isEmpty()) {
+      throw new IllegalArgumentException("columns and key columns must not be empty");
+    }
+    columns.forEach(c -> Dialect.checkIdentifier("column", c));
+    for (String k : keys) {
+      if (!columns.contains(k)) {
+        throw new IllegalArgumentException("key column " + k + " is not among " + columns);
+      }
+    }
+  }
+
+  static void checkStale(List<String> columns, List<String> keys, String stale, String now) {
+    for (String c : List.of(stale, now)) {
+      if (!columns.contains(c) || keys.contains(c)) {
+        throw new IllegalArgumentException(c + " must be a non-key column among " + columns);
+      }
+    }
+  }
+
+  static List<String> nonKeys(List<String> columns, List<String> keys) {
+    return columns.stream().filter(c -> !keys.contains(c)).collect(Collectors.toList());
+  }
+
+  /** The unqualified part of a possibly schema-qualified name. */
+  static String local(String table) {
+    int dot = table.indexOf('.');
+    return dot < 0 ? table : table.substring(dot + 1);
+  }
+
+  /**
+   * The first kind other than {@link SqlErrorKind#OTHER} that {@code single} finds in the chain of
+   * causes and next exceptions, guarding against cycles.
+   */
+  static SqlErrorKind classify(Throwable error, Function<SQLException, SqlErrorKind> single) {
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    return walk(error, single, seen);
+  }
+
+  private static SqlErrorKind walk(
+      Throwable t, Function<SQLException, SqlErrorKind> single, Set<Throwable> seen) {
+    while (t != null && seen.size() < MAX_CHAIN && seen.add(t)) {
+      if (t instanceof SQLException sql) {
+        SqlErrorKind kind = single.apply(sql);
+        if (kind != SqlErrorKind.OTHER) {
+          return kind;
+        }
+        SQLException next = sql.getNextException();
+        if (next != null && next != t.getCause()) {
+          SqlErrorKind nested = walk(next, single, seen);
+          if (nested != SqlErrorKind.OTHER) {
+            return nested;
+          }
+        }
+      }
+      t = t.getCause();
+    }
+    return SqlErrorKind.OTHER;
+  }
+
+  /** SQLState class 08 is a connection exception in every database. */
+  static boolean connectionState(String state) {
+    return state != null && state.startsWith("08");
+  }
+}

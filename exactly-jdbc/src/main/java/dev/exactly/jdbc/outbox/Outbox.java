@@ -1,0 +1,119 @@
+package dev.exactly.jdbc.outbox;
+
+import dev.exactly.jdbc.Dialect;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Writes records to be published to Kafka into an outbox table, inside the caller's own database
+ * transaction: when that transaction commits, an {@link OutboxRelay} publishes the records exactly
+ * once; when it rolls back, they are never published.
+ *
+ * <pre>{@code
+ * Outbox outbox = Outbox.builder().table("orders_outbox").build();
+ * connection.setAutoCommit(false);
+ * // ... the business change ...
+ * outbox.write(connection, "order-events", key, value, Map.of("type", bytes));
+ * connection.commit();
+ * }</pre>
+ *
+ * <p>The connection is the caller's: {@code write} never commits, rolls back or closes it, so a
+ * connection bound to a transaction by Spring or another framework works the same way. For the
+ * order of one key's records to be their commit order, write the outbox row after taking the lock
+ * that serializes that key's changes (for example after updating the aggregate's row).
+ *
+ * <p>Thread-safe; one instance may serve any number of threads and connections.
+ */
+public interface Outbox {
+
+  /** The header every published record carries: the row's id, as decimal text. */
+  String ID_HEADER = "exactly-id";
+
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Inserts one record into the outbox on {@code connection}, in its current transaction.
+   *
+   * @param topic a legal Kafka topic name
+   * @param key the record key, or null; records of one key are published in order
+   * @param value the record value, or null (a tombstone)
+   * @param headers user headers, in iteration order; {@value #ID_HEADER} is reserved
+   * @return the row's id, which the published record carries in {@value #ID_HEADER}
+   * @throws IllegalArgumentException for a bad topic name or a reserved header
+   * @throws SQLException from the database; the caller decides whether to roll back
+   */
+  long write(
+      Connection connection, String topic, byte[] key, byte[] value, Map<String, byte[]> headers)
+      throws SQLException;
+
+  /** {@link #write(Connection, String, byte[], byte[], Map)} without headers. */
+  default long write(Connection connection, String topic, byte[] key, byte[] value)
+      throws SQLException {
+    return write(connection, topic, key, value, Map.of());
+  }
+
+  /** The outbox table's name. */
+  String table();
+
+  /**
+   * Creates the outbox table when absent. Run it outside a business transaction: DDL commits
+   * implicitly on MariaDB. The same DDL ships as {@code db/exactly/outbox-<database>.sql} for
+   * migration tools.
+   */
+  void createTableIfAbsent(Connection connection) throws SQLException;
+
+  /** Settings of an {@link Outbox}; checked in {@link #build()}. */
+  final class Builder {
+    private String table = OutboxTable.DEFAULT_NAME;
+    private Dialect dialect;
+    private boolean notifyRelay = true;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** The table name, optionally schema-qualified; default {@code exactly_outbox}. */
+    public Builder table(String table) {
+      this.table = table;
+      return this;
+    }
+
+    /** The database's dialect; by default read from the first connection written to. */
+    public Builder dialect(Dialect dialect) {
+      this.dialect = Objects.requireNonNull(dialect, "dialect");
+      return this;
+    }
+
+    /**
+     * Whether each write also wakes the relay at commit, where the database can (PostgreSQL
+     * NOTIFY); default true. Turn it off at very high write rates, where the relay's polling keeps
+     * up anyway and NOTIFY's commit-time lock costs more than it saves.
+     */
+    public Builder notifyRelay(boolean notifyRelay) {
+      this.notifyRelay = notifyRelay;
+      return this;
+    }
+
+    /** The clock stamping {@code created_at}, for retention and latency; default UTC system. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * @throws dev.exactly.ConfigurationException naming {@code outbox.table} when the name is not a
+     *     plain SQL identifier
+     */
+    public Outbox build() {
+      return new JdbcOutbox(
+          new OutboxTable(Dialect.checkIdentifier("outbox.table", table)),
+          dialect,
+          notifyRelay,
+          clock);
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package dev.exactly.jdbc.outbox;
+
+import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.Dialect.TransactionHorizon;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Reads the next batch after a {@link RelayPosition}, without ever skipping a row whose id became
+ * visible late.
+ *
+ * <p>Ids are taken in time order but committed in any order, so reading "ids above the last one
+ * published" alone loses a row whose transaction took its id first and committed last. Every id
+ * missing below a visible one is kept as a gap and read again on every poll until it appears or can
+ * no longer appear. It can no longer appear once no transaction is open that started before the gap
+ * was first seen (the id was taken before that moment, by a transaction that had started): the
+ * database says so where it can ({@link Dialect#transactionHorizon}). Elsewhere a gap is given up
+ * after the gap timeout.
+ *
+ * <p>The order of the steps matters: the horizon is read before the gaps are read again, so a
+ * transaction that ends just before the horizon check is seen by the re-read. New rows and awaited
+ * ids are read in one statement, so in one snapshot.
+ *
+ * <p>Not thread-safe: one per relay thread, holding what it has seen of a pending jump.
+ *
+ * <p>Needs a connection in auto-commit mode, so every statement sees what is committed at its start
+ * (MariaDB's default REPEATABLE READ would otherwise freeze the view).
+ */
+final class OutboxReader {
+  /**
+   * The most ids one jump may add to the awaited set; a larger jump is held back as a whole until
+   * it settles (see {@link #jumpSettled}), so the position record stays small.
+   */
+  static final int MAX_GAP_RUN = 10_000;
+
+  private static final int IN_LIST = 500;
+
+  private final OutboxTable table;
+  private final Dialect dialect;
+  private final int batchSize;
+  private final Duration gapTimeout;
+  private final Clock clock;
+
+  /** A jump of more than {@link #MAX_GAP_RUN} ids seen above this high-water mark, or -1. */
+  private long jumpAbove = -1;
+
+  private long jumpSeenAt;
+
+  OutboxReader(
+      OutboxTable table, Dialect dialect, int batchSize, Duration gapTimeout, Clock clock) {
+    this.table = table;
+    this.dialect = dialect;
+    this.batchSize = batchSize;
+    this.gapTimeout = gapTimeout;
+    this.clock = clock;
+  }
+
+  /**
+   * The rows to publish next, late rows first, and the position once they are published.
+   *
+   * @param abandoned gaps given up in this call, for metrics
+   */
+  record Batch(List<OutboxRow> rows, RelayPosition next, int abandoned) {}
+
+  Batch next(Connection connection, RelayPosition from) throws SQLException {
+    Map<Long, Long> gaps = new TreeMap<>(from.gaps());
+    List<Long> expired = new ArrayList<>();
+    if (!gaps.isEmpty()) {
+      Optional<TransactionHorizon> horizon = dialect.transactionHorizon(connection);
+      long now = horizon.map(h -> h.now().toEpochMilli()).orElseGet(clock::millis);
+      long oldestOpen =
+          horizon
+              .flatMap(TransactionHorizon::oldestOpenStart)
+              .map(i -> i.toEpochMilli())
+              .orElse(Long.MAX_VALUE);
+      for (Map.Entry<Long, Long> gap : gaps.entrySet()) {
+        long seen = gap.getValue();
+        if (seen < 0) {
+          // First seen in the last poll: time it now, after the read that revealed it.
+          gap.setValue(now);
+        } else if (horizon.isPresent() ? oldestOpen > seen : now - seen >= gapTimeout.toMillis()) {
+          expired.add(gap.getKey());
+        }
+      }
+    }
+    // New rows and the lowest awaited ids in ONE statement, so one snapshot: the rows of a
+    // transaction become visible together, and one that commits between two reads could
+    // otherwise show its higher ids before its awaited lower ones (out of order within a key).
+    // The limit leaves room for every awaited id asked for, so none is cut off and mistaken for
+    // still missing.
+    long high = from.highWater();
+    List<Long> gapIds = new ArrayList<>(gaps.keySet());
+    List<Long> first = gapIds.subList(0, Math.min(gapIds.size(), IN_LIST));
+    List<OutboxRow> rows = new ArrayList<>();
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            table.selectAfterOrIds(first.size(), batchSize + first.size()))) {
+      ps.setLong(1, high);
+      for (int j = 0; j < first.size(); j++) {
+        ps.setLong(j + 2, first.get(j));
+      }
+      read(ps, rows);
+    }
+    // More awaited ids than fit in one statement (rare): read after, in later snapshots. A
+    // transaction seen only here has its higher ids read in a later poll, so still after these.
+    for (int i = IN_LIST; i < gapIds.size(); i += IN_LIST) {
+      List<Long> chunk = gapIds.subList(i, Math.min(gapIds.size(), i + IN_LIST));
+      try (PreparedStatement ps = connection.prepareStatement(table.selectIds(chunk.size()))) {
+        for (int j = 0; j < chunk.size(); j++) {
+          ps.setLong(j + 1, chunk.get(j));
+        }
+        read(ps, rows);
+      }
+    }
+    rows.sort(Comparator.comparingLong(OutboxRow::id));
+    for (int i = 0; i < rows.size(); i++) {
+      OutboxRow row = rows.get(i);
+      if (row.id() <= from.highWater()) {
+        gaps.remove(row.id());
+        continue;
+      }
+      if (row.id() - high - 1 > MAX_GAP_RUN && !jumpSettled(connection, high)) {
+        // Too many ids to await one by one: stop short of the jump and read again from here
+        // until no transaction that could hold one of them is open. Rows committed in the
+        // jump meanwhile are read as ordinary rows.
+        rows.subList(i, rows.size()).clear();
+        break;
+      }
+      if (row.id() - high - 1 <= MAX_GAP_RUN) {
+        for (long missing = high + 1; missing < row.id(); missing++) {
+          gaps.put(missing, -1L);
+        }
+      }
+      high = row.id();
+    }
+    int abandoned = 0;
+    for (Long id : expired) {
+      if (gaps.remove(id) != null) {
+        abandoned++;
+      }
+    }
+    return new Batch(rows, new RelayPosition(high, gaps), abandoned);
+  }
+
+  /**
+   * Whether the ids in a jump above {@code high} can no longer become visible. The first call for a
+   * jump times it (after the read that revealed it) and says no; later calls say yes once no
+   * transaction that started by then is open, or, where the database cannot tell, after the gap
+   * timeout.
+   */
+  private boolean jumpSettled(Connection connection, long high) throws SQLException {
+    Optional<TransactionHorizon> horizon = dialect.transactionHorizon(connection);
+    long now = horizon.map(h -> h.now().toEpochMilli()).orElseGet(clock::millis);
+    if (jumpAbove != high) {
+      jumpAbove = high;
+      jumpSeenAt = now;
+      return false;
+    }
+    boolean settled =
+        horizon.isPresent()
+            ? horizon.get().oldestOpenStart().map(i -> i.toEpochMilli() > jumpSeenAt).orElse(true)
+            : now - jumpSeenAt >= gapTimeout.toMillis();
+    if (settled) {
+      jumpAbove = -1;
+    }
+    return settled;
+  }
+
+  private static void read(PreparedStatement ps, List<OutboxRow> into) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        into.add(
+            new OutboxRow(
+                rs.getLong(1),
+                rs.getString(2),
+                rs.getBytes(3),
+                rs.getBytes(4),
+                rs.getBytes(5),
+                rs.getLong(6)));
+      }
+    }
+  }
+}

@@ -1,0 +1,307 @@
+package dev.exactly.jdbc.outbox;
+
+import dev.exactly.ConfigurationException;
+import dev.exactly.internal.KafkaSettings;
+import dev.exactly.jdbc.Dialect;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * Publishes the committed rows of an {@link Outbox} table to Kafka, each exactly once as seen by a
+ * {@code read_committed} consumer, with header {@value Outbox#ID_HEADER} (the row id) and the
+ * user's headers.
+ *
+ * <p><b>Guarantee.</b> Each batch of rows goes out in one Kafka transaction together with the
+ * relay's position (a record in a compacted topic), and the relay reads its position back from that
+ * topic when it starts. A crash anywhere therefore either shows the whole batch and the position
+ * that covers it, or neither. A row whose id was taken before a higher id became visible is
+ * remembered as a gap and published when its transaction commits; a gap is given up only when no
+ * transaction that could hold it is still open (PostgreSQL, MariaDB with PROCESS privilege) or,
+ * where the database cannot tell (H2), after {@link Builder#gapTimeout}.
+ *
+ * <p><b>Order.</b> Rows are published in id order, and a late-committing row as soon as it becomes
+ * visible: one key's records keep their commit order when the writer serializes that key's
+ * transactions (see {@link Outbox}).
+ *
+ * <p><b>Instances.</b> Any number of instances may run with the same name; one holds the name's
+ * database lock and publishes, the others wait in {@link RelayState#STANDBY}. An instance that lost
+ * its lock but did not notice yet is fenced by the next one's {@code transactional.id}. On H2,
+ * which has no session locks, only the fencing applies.
+ *
+ * <p><b>Threads.</b> The relay runs on one thread of its own; the methods here are thread-safe.
+ */
+public interface OutboxRelay extends AutoCloseable {
+
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts the relay's thread. Returns at once; see {@link #state()}.
+   *
+   * @throws IllegalStateException when already started or closed
+   */
+  void start();
+
+  RelayState state();
+
+  /**
+   * Stops publishing, waiting up to {@code timeout} for the batch in flight; an unfinished batch is
+   * abandoned (its Kafka transaction aborts) and published again by the next instance.
+   *
+   * @return whether everything stopped within the timeout
+   */
+  boolean close(Duration timeout);
+
+  /** {@link #close(Duration)} with 30 seconds. */
+  @Override
+  default void close() {
+    close(Duration.ofSeconds(30));
+  }
+
+  /** Settings of an {@link OutboxRelay}; every value is checked in {@link #build()}. */
+  final class Builder {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+
+    private DataSource dataSource;
+    private Map<String, ?> kafkaProperties;
+    private String table = OutboxTable.DEFAULT_NAME;
+    private String name;
+    private String positionTopic = "exactly-outbox-positions";
+    private String deadLetterTopic = "exactly-outbox-dlt";
+    private String transactionalIdPrefix = "exactly-outbox-";
+    private int batchSize = 500;
+    private Duration maxIdle = Duration.ofMillis(100);
+    private Duration gapTimeout = Duration.ofMinutes(5);
+    private Duration retention = Duration.ofHours(1);
+    private int cleanupBatchSize = 500;
+    private Duration cleanupInterval = Duration.ofSeconds(10);
+    private boolean createTable = true;
+    private MeterRegistry meterRegistry;
+    private Clock clock = Clock.systemUTC();
+    private CrashPoints crashPoints = CrashPoints.NONE;
+
+    private Builder() {}
+
+    /** Where the outbox table lives; connections are borrowed and returned. Required. */
+    public Builder dataSource(DataSource dataSource) {
+      this.dataSource = dataSource;
+      return this;
+    }
+
+    /**
+     * Producer and consumer properties: {@code bootstrap.servers} (required), security and tuning,
+     * passed through untouched. The relay owns {@code transactional.id} and the serializers, and
+     * requires idempotence with {@code acks=all}.
+     */
+    public Builder kafkaProperties(Map<String, ?> kafkaProperties) {
+      this.kafkaProperties = kafkaProperties;
+      return this;
+    }
+
+    /** The outbox table; default {@code exactly_outbox}. */
+    public Builder table(String table) {
+      this.table = table;
+      return this;
+    }
+
+    /**
+     * This relay's name: one instance of a name publishes at a time. It names the lock, the
+     * position record and the {@code transactional.id}. Default: the table name.
+     */
+    public Builder name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * The compacted topic holding relay positions, created (1 partition, compacted) when absent;
+     * default {@code exactly-outbox-positions}.
+     */
+    public Builder positionTopic(String positionTopic) {
+      this.positionTopic = positionTopic;
+      return this;
+    }
+
+    /** Where a row Kafka refuses for good (too large, say) goes; default exactly-outbox-dlt. */
+    public Builder deadLetterTopic(String deadLetterTopic) {
+      this.deadLetterTopic = deadLetterTopic;
+      return this;
+    }
+
+    /** Prefix of the {@code transactional.id}, followed by the name; default exactly-outbox-. */
+    public Builder transactionalIdPrefix(String prefix) {
+      this.transactionalIdPrefix = prefix;
+      return this;
+    }
+
+    /** Rows per Kafka transaction, 1..10000; default 500. */
+    public Builder batchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /**
+     * The longest wait between polls of an idle table (polls back off from 1 ms to this); on
+     * PostgreSQL, writes wake the relay at once and this is only a safety net. Default 100 ms.
+     */
+    public Builder maxIdle(Duration maxIdle) {
+      this.maxIdle = maxIdle;
+      return this;
+    }
+
+    /**
+     * Where the database cannot show which transactions are open (H2, or a user without the
+     * privilege), how long an id missing below published ones is awaited before it is taken for
+     * rolled back. Must exceed your longest transaction that writes the outbox. Default 5 min.
+     */
+    public Builder gapTimeout(Duration gapTimeout) {
+      this.gapTimeout = gapTimeout;
+      return this;
+    }
+
+    /** How long published rows are kept before cleanup deletes them; default 1 hour. */
+    public Builder retention(Duration retention) {
+      this.retention = retention;
+      return this;
+    }
+
+    /** Rows deleted per cleanup transaction, 1..10000; default 500. */
+    public Builder cleanupBatchSize(int cleanupBatchSize) {
+      this.cleanupBatchSize = cleanupBatchSize;
+      return this;
+    }
+
+    /** How often cleanup runs; default 10 s. */
+    public Builder cleanupInterval(Duration cleanupInterval) {
+      this.cleanupInterval = cleanupInterval;
+      return this;
+    }
+
+    /** Whether the relay creates the outbox table when absent; default true. */
+    public Builder createTable(boolean createTable) {
+      this.createTable = createTable;
+      return this;
+    }
+
+    /** Registry for the {@code exactly.outbox.*} meters; default none. */
+    public Builder meterRegistry(MeterRegistry meterRegistry) {
+      this.meterRegistry = meterRegistry;
+      return this;
+    }
+
+    /** The clock for retention, latency and gap timeouts; default UTC system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    Builder crashPoints(CrashPoints crashPoints) {
+      this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
+      return this;
+    }
+
+    /**
+     * @throws ConfigurationException naming the setting, the value and the fix
+     */
+    public OutboxRelay build() {
+      if (dataSource == null) {
+        throw new ConfigurationException(
+            "relay.dataSource", null, "is required: give the DataSource holding the outbox table");
+      }
+      if (kafkaProperties == null
+          || kafkaProperties.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
+        throw new ConfigurationException(
+            "relay.kafkaProperties.bootstrap.servers",
+            null,
+            "is required: give the Kafka brokers to publish to");
+      }
+      OutboxTable outboxTable = new OutboxTable(Dialect.checkIdentifier("relay.table", table));
+      String relayName = name == null ? table : name;
+      checkName("relay.name", relayName);
+      checkName("relay.positionTopic", positionTopic);
+      checkName("relay.deadLetterTopic", deadLetterTopic);
+      checkName("relay.transactionalIdPrefix", transactionalIdPrefix + "x");
+      if (batchSize < 1 || batchSize > 10_000) {
+        throw new ConfigurationException(
+            "relay.batchSize", batchSize, "must be between 1 and 10000 rows");
+      }
+      if (cleanupBatchSize < 1 || cleanupBatchSize > 10_000) {
+        throw new ConfigurationException(
+            "relay.cleanupBatchSize", cleanupBatchSize, "must be between 1 and 10000 rows");
+      }
+      checkDuration("relay.maxIdle", maxIdle, Duration.ofMillis(1), Duration.ofSeconds(10));
+      checkDuration("relay.gapTimeout", gapTimeout, Duration.ofMillis(100), Duration.ofDays(1));
+      checkDuration("relay.retention", retention, Duration.ZERO, Duration.ofDays(365));
+      checkDuration(
+          "relay.cleanupInterval", cleanupInterval, Duration.ofMillis(10), Duration.ofDays(1));
+      Objects.requireNonNull(clock, "clock");
+      KafkaSettings producer =
+          new KafkaSettings(kafkaProperties, "the outbox relay's exactly-once publishing")
+              .forbid(
+                  ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                  "the relay sets it to transactionalIdPrefix + name, stable per relay name, so a"
+                      + " restarted instance fences its predecessor; use"
+                      + " relay.transactionalIdPrefix")
+              .forbid(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, "the relay sends stored bytes")
+              .forbid(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "the relay sends stored bytes")
+              .require(
+                  ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                  "true",
+                  "transactions need the idempotent producer")
+              .require(ProducerConfig.ACKS_CONFIG, "all", "a published row must not be lost")
+              // Back-to-back transactions wait this long on CONCURRENT_TRANSACTIONS; 100 ms (the
+              // default) costs a third of the throughput here (see KAFKA-NOTES).
+              .withDefault(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10)
+              .withDefault(ProducerConfig.LINGER_MS_CONFIG, 5)
+              .set(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalIdPrefix + relayName)
+              .set(
+                  ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                  org.apache.kafka.common.serialization.ByteArraySerializer.class)
+              .set(
+                  ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                  org.apache.kafka.common.serialization.ByteArraySerializer.class);
+      RelaySettings settings =
+          new RelaySettings(
+              dataSource,
+              outboxTable,
+              relayName,
+              producer.toMap(),
+              Map.copyOf(kafkaProperties),
+              positionTopic,
+              deadLetterTopic,
+              batchSize,
+              maxIdle,
+              gapTimeout,
+              retention,
+              cleanupBatchSize,
+              cleanupInterval,
+              createTable,
+              meterRegistry == null ? new CompositeMeterRegistry() : meterRegistry,
+              clock,
+              crashPoints);
+      return new RelayEngine(settings);
+    }
+
+    private static void checkName(String key, String value) {
+      if (value == null || !NAME.matcher(value).matches()) {
+        throw new ConfigurationException(
+            key, value, "must be 1-200 of [A-Za-z0-9._-] (it names Kafka resources); rename it");
+      }
+    }
+
+    private static void checkDuration(String key, Duration value, Duration min, Duration max) {
+      if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new ConfigurationException(
+            key, value, "must be between " + min + " and " + max + "; choose a value in range");
+      }
+    }
+  }
+}

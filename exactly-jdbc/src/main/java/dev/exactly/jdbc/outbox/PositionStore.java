@@ -1,0 +1,112 @@
+package dev.exactly.jdbc.outbox;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The relay's position in a compacted Kafka topic: written in the same transaction as the records
+ * it covers, read back {@code read_committed} at start, so the two can never disagree.
+ *
+ * <p>The topic has one partition; each relay name is a key, and compaction keeps its last value.
+ */
+final class PositionStore {
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(120);
+
+  private final String topic;
+  private final byte[] key;
+  private final Map<String, ?> clientProperties;
+
+  PositionStore(String topic, String relayName, Map<String, ?> clientProperties) {
+    this.topic = topic;
+    this.key = relayName.getBytes(StandardCharsets.UTF_8);
+    this.clientProperties = clientProperties;
+  }
+
+  /** Creates the topic, compacted with one partition, unless it exists. */
+  void createTopicIfAbsent() throws InterruptedException {
+    Map<String, Object> props = common(clientProperties);
+    try (Admin admin = Admin.create(props)) {
+      NewTopic t =
+          new NewTopic(topic, Optional.of(1), Optional.empty())
+              .configs(
+                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+      admin.createTopics(List.of(t)).all().get();
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException(
+            "could not create the relay position topic " + topic + ": " + e.getCause(), e);
+      }
+    }
+  }
+
+  ProducerRecord<byte[], byte[]> record(RelayPosition position) {
+    return new ProducerRecord<>(topic, 0, key, position.encode());
+  }
+
+  /**
+   * The last committed position of this relay, or the start when it never published. Call after
+   * {@code initTransactions}, which settles any transaction a predecessor left open.
+   */
+  RelayPosition read() {
+    Map<String, Object> props = common(clientProperties);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    TopicPartition tp = new TopicPartition(topic, 0);
+    RelayPosition last = RelayPosition.START;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
+      long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+      while (consumer.position(tp, READ_TIMEOUT) < end) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "reading the relay position topic "
+                  + topic
+                  + " did not reach offset "
+                  + end
+                  + " within "
+                  + READ_TIMEOUT
+                  + "; is another transaction holding it open?");
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (Arrays.equals(key, r.key()) && r.value() != null) {
+            last = RelayPosition.decode(r.value());
+          }
+        }
+      }
+    }
+    return last;
+  }
+
+  /** The user's properties that every client understands (security, bootstrap), no others. */
+  private static Map<String, Object> common(Map<String, ?> user) {
+    Map<String, Object> out = new HashMap<>();
+    user.forEach(
+        (k, v) -> {
+          if (ConsumerConfig.configNames().contains(k)) {
+            out.put(k, v);
+          }
+        });
+    return out;
+  }
+}

@@ -1,0 +1,299 @@
+package dev.exactly.jdbc.sink;
+
+import dev.exactly.ConfigurationException;
+import dev.exactly.RetryPolicy;
+import dev.exactly.internal.KafkaSettings;
+import dev.exactly.jdbc.Dialect;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * Settings of a {@link DbSink}. Setters only record values; {@link #build()} checks them all and
+ * fails naming the setting, the value and the fix. Not thread-safe; use one builder per sink.
+ *
+ * <p>Essentials: {@link #kafkaProperties}, {@link #groupId}, {@link #topics}, {@link
+ * #deserializers}, {@link #dataSource} or {@link #jdbcUrl}, {@link #handler}. Everything else has a
+ * default.
+ */
+public final class DbSinkBuilder<K, V> {
+  static final String DEFAULT_OFFSET_TABLE = "exactly_sink_offsets";
+
+  private final Map<String, Object> kafkaProperties = new LinkedHashMap<>();
+  private String groupId;
+  private final List<String> topics = new ArrayList<>();
+  private Deserializer<K> keyDeserializer;
+  private Deserializer<V> valueDeserializer;
+  private DataSource dataSource;
+  private String jdbcUrl;
+  private String offsetTable = DEFAULT_OFFSET_TABLE;
+  private boolean createOffsetTable = true;
+  private BatchHandler<K, V> handler;
+  private int maxBatchRecords = 500;
+  private long maxBatchBytes = 4L * 1024 * 1024;
+  private String deadLetterSuffix = ".dlt";
+  private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+  private Duration pollTimeout = Duration.ofMillis(500);
+  private MeterRegistry meterRegistry;
+  private SinkFaults faults = SinkFaults.NONE;
+  private String instanceName = "db-sink";
+
+  DbSinkBuilder() {}
+
+  /**
+   * Kafka consumer properties, passed through untouched (SSL, SASL, timeouts) except for the ones
+   * the guarantee needs: {@code enable.auto.commit=false} and {@code
+   * isolation.level=read_committed} are set, and refused when given otherwise. The same properties,
+   * minus consumer-only ones, configure the dead-letter producer.
+   */
+  public DbSinkBuilder<K, V> kafkaProperties(Map<String, ?> properties) {
+    kafkaProperties.putAll(Objects.requireNonNull(properties, "kafkaProperties"));
+    return this;
+  }
+
+  /** The consumer group; also the key of this sink's rows in the offset table. */
+  public DbSinkBuilder<K, V> groupId(String groupId) {
+    this.groupId = groupId;
+    return this;
+  }
+
+  public DbSinkBuilder<K, V> topics(String... names) {
+    topics.addAll(List.of(names));
+    return this;
+  }
+
+  /** How to turn record bytes into keys and values; a record that fails goes to the DLT. */
+  public DbSinkBuilder<K, V> deserializers(Deserializer<K> key, Deserializer<V> value) {
+    this.keyDeserializer = key;
+    this.valueDeserializer = value;
+    return this;
+  }
+
+  /** The database; the sink borrows one connection per batch and never closes the data source. */
+  public DbSinkBuilder<K, V> dataSource(DataSource dataSource) {
+    this.dataSource = dataSource;
+    return this;
+  }
+
+  /**
+   * The database as a JDBC URL, for which the sink builds and owns a small HikariCP pool (HikariCP
+   * must be on the class path). Exclusive with {@link #dataSource}.
+   */
+  public DbSinkBuilder<K, V> jdbcUrl(String url) {
+    this.jdbcUrl = url;
+    return this;
+  }
+
+  /** The offset table, a plain SQL identifier, optionally schema-qualified. */
+  public DbSinkBuilder<K, V> offsetTable(String table) {
+    this.offsetTable = table;
+    return this;
+  }
+
+  /** Whether {@link DbSink#start()} creates the offset table when absent (default true). */
+  public DbSinkBuilder<K, V> createOffsetTable(boolean create) {
+    this.createOffsetTable = create;
+    return this;
+  }
+
+  public DbSinkBuilder<K, V> handler(BatchHandler<K, V> handler) {
+    this.handler = handler;
+    return this;
+  }
+
+  /** The most records in one transaction (default 500); also the consumer's max.poll.records. */
+  public DbSinkBuilder<K, V> maxBatchRecords(int records) {
+    this.maxBatchRecords = records;
+    return this;
+  }
+
+  /**
+   * The most key and value bytes in one transaction (default 4 MiB); one larger record still goes
+   * alone.
+   */
+  public DbSinkBuilder<K, V> maxBatchBytes(long bytes) {
+    this.maxBatchBytes = bytes;
+    return this;
+  }
+
+  /** The dead-letter topic of topic {@code t} is {@code t + suffix} (default {@code .dlt}). */
+  public DbSinkBuilder<K, V> deadLetterSuffix(String suffix) {
+    this.deadLetterSuffix = suffix;
+    return this;
+  }
+
+  /** Backoff for transient database errors (default {@link RetryPolicy#DEFAULT}). */
+  public DbSinkBuilder<K, V> retryPolicy(RetryPolicy policy) {
+    this.retryPolicy = policy;
+    return this;
+  }
+
+  public DbSinkBuilder<K, V> pollTimeout(Duration timeout) {
+    this.pollTimeout = timeout;
+    return this;
+  }
+
+  /** Where {@code exactly.sink.*} meters go (default: a private registry nobody reads). */
+  public DbSinkBuilder<K, V> meterRegistry(MeterRegistry registry) {
+    this.meterRegistry = registry;
+    return this;
+  }
+
+  /** Crash points for tests; see {@link SinkFaults}. */
+  public DbSinkBuilder<K, V> faults(SinkFaults faults) {
+    this.faults = faults;
+    return this;
+  }
+
+  /** A name for the engine thread, logs and the client.id prefix (default {@code db-sink}). */
+  public DbSinkBuilder<K, V> instanceName(String name) {
+    this.instanceName = name;
+    return this;
+  }
+
+  /**
+   * Checks every setting and builds a sink in state {@link SinkState#CREATED}; nothing connects
+   * until {@link DbSink#start()}.
+   *
+   * @throws ConfigurationException naming the setting, the value and the fix
+   */
+  public DbSink<K, V> build() {
+    require(handler != null, "sink.handler", null, "is required; give the code that writes rows");
+    require(
+        keyDeserializer != null && valueDeserializer != null,
+        "sink.deserializers",
+        null,
+        "are required; give a key and a value deserializer");
+    require(!topics.isEmpty(), "sink.topics", "[]", "is empty; name at least one topic");
+    for (String t : topics) {
+      require(t != null && !t.isBlank(), "sink.topics", topics, "holds a blank name; remove it");
+    }
+    require(
+        (dataSource == null) != (jdbcUrl == null),
+        "sink.dataSource",
+        dataSource == null ? "none" : "given with sink.jdbcUrl " + jdbcUrl,
+        "give exactly one of dataSource(...) or jdbcUrl(...)");
+    if (jdbcUrl != null) {
+      require(
+          jdbcUrl.startsWith("jdbc:"),
+          "sink.jdbcUrl",
+          jdbcUrl.replaceAll("password=[^&;]*", "password=[hidden]"),
+          "is not a JDBC URL; it starts with jdbc:");
+      require(
+          HikariPools.available(),
+          "sink.jdbcUrl",
+          "given",
+          "needs HikariCP (com.zaxxer:HikariCP) on the class path; add it, or give dataSource(...)");
+    }
+    Dialect.checkIdentifier("sink.offsetTable", offsetTable);
+    require(
+        maxBatchRecords >= 1 && maxBatchRecords <= 100_000,
+        "sink.maxBatchRecords",
+        maxBatchRecords,
+        "must be 1..100000");
+    require(maxBatchBytes >= 1024, "sink.maxBatchBytes", maxBatchBytes, "must be at least 1024");
+    require(
+        deadLetterSuffix != null && !deadLetterSuffix.isEmpty(),
+        "sink.deadLetterSuffix",
+        deadLetterSuffix,
+        "must not be empty: the dead-letter topic would be the source topic itself");
+    require(retryPolicy != null, "sink.retryPolicy", null, "is required");
+    require(
+        pollTimeout != null && !pollTimeout.isNegative() && !pollTimeout.isZero(),
+        "sink.pollTimeout",
+        pollTimeout,
+        "must be positive");
+    require(faults != null, "sink.faults", null, "is required; use SinkFaults.NONE");
+    require(
+        instanceName != null && instanceName.matches("[A-Za-z0-9._-]{1,64}"),
+        "sink.instanceName",
+        instanceName,
+        "use 1..64 letters, digits, dots, dashes or underscores");
+
+    Object givenGroup = kafkaProperties.get(ConsumerConfig.GROUP_ID_CONFIG);
+    String group = groupId != null ? groupId : givenGroup == null ? null : givenGroup.toString();
+    require(
+        group != null && !group.isBlank(),
+        "sink.groupId",
+        group,
+        "is required; it keys the offset table");
+    require(
+        givenGroup == null || givenGroup.toString().equals(group),
+        ConsumerConfig.GROUP_ID_CONFIG,
+        givenGroup,
+        "contradicts sink.groupId " + group + "; give the group once");
+    require(
+        kafkaProperties.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) != null,
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        null,
+        "is required in kafkaProperties");
+    String reset =
+        String.valueOf(
+                kafkaProperties.getOrDefault(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))
+            .toLowerCase(Locale.ROOT);
+    require(
+        reset.equals("earliest") || reset.equals("latest"),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        reset,
+        "must be earliest or latest: it says where a partition with no row in the offset table"
+            + " starts");
+
+    KafkaSettings consumer =
+        new KafkaSettings(kafkaProperties, "the database sink's exactly-once")
+            .require(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false",
+                "offsets are committed in the database transaction, Kafka only mirrors them")
+            .require(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                "records of aborted producer transactions must never reach the database")
+            .forbid(
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                "the sink reads bytes and deserializes with deserializers(...), so a bad record"
+                    + " goes to the dead-letter topic")
+            .forbid(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                "the sink reads bytes and deserializes with deserializers(...), so a bad record"
+                    + " goes to the dead-letter topic")
+            .set(ConsumerConfig.GROUP_ID_CONFIG, group)
+            .set(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, reset)
+            .withDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatchRecords)
+            .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, instanceName + "-" + group);
+    return new SinkEngine<>(
+        new SinkSettings<>(
+            consumer.toMap(),
+            group,
+            List.copyOf(topics),
+            keyDeserializer,
+            valueDeserializer,
+            dataSource,
+            jdbcUrl,
+            offsetTable,
+            createOffsetTable,
+            handler,
+            maxBatchRecords,
+            maxBatchBytes,
+            deadLetterSuffix,
+            retryPolicy,
+            pollTimeout,
+            meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
+            faults,
+            instanceName));
+  }
+
+  private static void require(boolean ok, String key, Object value, String problemAndFix) {
+    if (!ok) {
+      throw new ConfigurationException(key, value, problemAndFix);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.exactly.jdbc.sink;
+
+import dev.exactly.RetryPolicy;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/** A checked, immutable copy of a {@link DbSinkBuilder}'s settings. */
+record SinkSettings<K, V>(
+    Map<String, Object> consumerProperties,
+    String groupId,
+    List<String> topics,
+    Deserializer<K> keyDeserializer,
+    Deserializer<V> valueDeserializer,
+    DataSource dataSource,
+    String jdbcUrl,
+    String offsetTable,
+    boolean createOffsetTable,
+    BatchHandler<K, V> handler,
+    int maxBatchRecords,
+    long maxBatchBytes,
+    String deadLetterSuffix,
+    RetryPolicy retryPolicy,
+    Duration pollTimeout,
+    MeterRegistry meterRegistry,
+    SinkFaults faults,
+    String instanceName) {
+
+  SinkSettings {
+    consumerProperties = Map.copyOf(consumerProperties);
+  }
+}

@@ -1,0 +1,220 @@
+package dev.exactly.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.exactly.ConfigurationException;
+import dev.exactly.dedup.DedupStore;
+import dev.exactly.dedup.DedupStoreException;
+import dev.exactly.testkit.ExternalService;
+import dev.exactly.testkit.FakeClock;
+import dev.exactly.testkit.dedup.DedupStoreContract;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The dedup-store contract on each database, through HikariCP as users would run it. */
+class JdbcDedupStoreContractTest {
+  private static final AtomicInteger POOLS = new AtomicInteger();
+
+  static HikariDataSource pool(String url, int size) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setMaximumPoolSize(size);
+    config.setPoolName("contract-" + POOLS.incrementAndGet());
+    config.setConnectionTimeout(500);
+    config.setInitializationFailTimeout(-1);
+    return new HikariDataSource(config);
+  }
+
+  abstract static class OnDatabase extends DedupStoreContract {
+    final FakeClock clock = FakeClock.atEpochPlusOneYear();
+
+    abstract HikariDataSource dataSource();
+
+    abstract String unreachableUrl();
+
+    abstract Dialect dialect();
+
+    @Override
+    protected DedupStore newStore() {
+      return JdbcDedupStore.builder(dataSource())
+          .table("exactly_dedup_contract")
+          .clock(clock)
+          .build();
+    }
+
+    @Override
+    protected DedupStore unreachableStore() {
+      HikariDataSource down = pool(unreachableUrl(), 1);
+      DedupStore store =
+          JdbcDedupStore.builder(down)
+              .table("exactly_dedup_contract")
+              .dialect(dialect())
+              .createTable(false)
+              .build();
+      return new DedupStore() {
+        @Override
+        public java.util.Map<String, dev.exactly.dedup.Claim> claim(
+            java.util.Collection<String> keys, Duration lease) {
+          return store.claim(keys, lease);
+        }
+
+        @Override
+        public java.util.Set<String> complete(
+            java.util.Collection<dev.exactly.dedup.Claim.Claimed> claims,
+            Duration retention,
+            java.util.Map<String, dev.exactly.dedup.StoredResult> results) {
+          return store.complete(claims, retention, results);
+        }
+
+        @Override
+        public void release(java.util.Collection<dev.exactly.dedup.Claim.Claimed> claims) {
+          store.release(claims);
+        }
+
+        @Override
+        public int purgeExpired() {
+          return store.purgeExpired();
+        }
+
+        @Override
+        public String name() {
+          return store.name();
+        }
+
+        @Override
+        public void close() {
+          down.close();
+        }
+      };
+    }
+
+    @Override
+    protected void advance(Duration d) {
+      clock.advance(d);
+    }
+
+    @Test
+    void aBadTableNameFailsAtBuildNamingTheKey() {
+      assertThatThrownBy(() -> JdbcDedupStore.builder(dataSource()).table("dedup; drop").build())
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessageContaining("dedup.table='dedup; drop'");
+    }
+
+    @Test
+    void anUnreachableDatabaseFailsAtBuildWithTheFix() {
+      try (HikariDataSource down = pool(unreachableUrl(), 1)) {
+        assertThatThrownBy(() -> JdbcDedupStore.builder(down).build())
+            .isInstanceOf(DedupStoreException.class)
+            .hasMessageContaining("cannot prepare dedup table exactly_dedup");
+      }
+    }
+
+    @Test
+    void theDialectIsDetected() {
+      assertThat(store.name()).isEqualTo(dialect().name() + ":exactly_dedup_contract");
+    }
+  }
+
+  @Nested
+  class PostgreSql extends OnDatabase {
+    static HikariDataSource ds;
+
+    @BeforeAll
+    static void open() {
+      ExternalService.POSTGRESQL.assumeAvailable();
+      ds = pool(ExternalService.POSTGRESQL.url(), 10);
+    }
+
+    @AfterAll
+    static void close() {
+      if (ds != null) {
+        ds.close();
+      }
+    }
+
+    @Override
+    HikariDataSource dataSource() {
+      return ds;
+    }
+
+    @Override
+    String unreachableUrl() {
+      return "jdbc:postgresql://127.0.0.1:1/test?user=postgres&connectTimeout=1";
+    }
+
+    @Override
+    Dialect dialect() {
+      return Dialect.postgresql();
+    }
+  }
+
+  @Nested
+  class MariaDb extends OnDatabase {
+    static HikariDataSource ds;
+
+    @BeforeAll
+    static void open() {
+      ExternalService.MARIADB.assumeAvailable();
+      ds = pool(ExternalService.MARIADB.url(), 10);
+    }
+
+    @AfterAll
+    static void close() {
+      if (ds != null) {
+        ds.close();
+      }
+    }
+
+    @Override
+    HikariDataSource dataSource() {
+      return ds;
+    }
+
+    @Override
+    String unreachableUrl() {
+      return "jdbc:mariadb://127.0.0.1:1/test?user=root&connectTimeout=1000";
+    }
+
+    @Override
+    Dialect dialect() {
+      return Dialect.mariadb();
+    }
+  }
+
+  @Nested
+  class H2 extends OnDatabase {
+    static HikariDataSource ds;
+
+    @BeforeAll
+    static void open() {
+      ds = pool("jdbc:h2:mem:dedupcontract;DB_CLOSE_DELAY=-1", 10);
+    }
+
+    @AfterAll
+    static void close() {
+      ds.close();
+    }
+
+    @Override
+    HikariDataSource dataSource() {
+      return ds;
+    }
+
+    @Override
+    String unreachableUrl() {
+      return "jdbc:h2:tcp://127.0.0.1:1/mem:nothing";
+    }
+
+    @Override
+    Dialect dialect() {
+      return Dialect.h2();
+    }
+  }
+}

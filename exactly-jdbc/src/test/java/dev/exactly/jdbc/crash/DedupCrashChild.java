@@ -1,0 +1,124 @@
+package dev.exactly.jdbc.crash;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.exactly.dedup.ConsumerProbe;
+import dev.exactly.dedup.DedupKey;
+import dev.exactly.dedup.IdempotencyKey;
+import dev.exactly.dedup.IdempotentConsumer;
+import dev.exactly.dedup.IdempotentRecord;
+import dev.exactly.jdbc.JdbcDedupStore;
+import dev.exactly.testkit.CountingHttpServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * A child JVM running an idempotent consumer whose effect is a POST to a {@link
+ * CountingHttpServer}. At the named crash point it prints a marker and freezes, so the parent
+ * SIGKILLs it exactly there.
+ *
+ * <p>Args: bootstrap topic group effectsUri jdbcUrl table relay(true|false) crashPoint(none|
+ * after-effect|after-complete) crashAt(n-th occurrence) leaseMillis
+ */
+public final class DedupCrashChild {
+  public static final String MARKER = "CRASH-POINT ";
+  public static final String STARTED = "CONSUMER-STARTED";
+
+  private DedupCrashChild() {}
+
+  public static void main(String[] args) throws Exception {
+    String bootstrap = args[0];
+    String topic = args[1];
+    String group = args[2];
+    URI effects = URI.create(args[3]);
+    String jdbcUrl = args[4];
+    String table = args[5];
+    boolean relay = Boolean.parseBoolean(args[6]);
+    String crashPoint = args[7];
+    int crashAt = Integer.parseInt(args[8]);
+    Duration lease = Duration.ofMillis(Long.parseLong(args[9]));
+
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(jdbcUrl);
+    hc.setMaximumPoolSize(2);
+    HikariDataSource ds = new HikariDataSource(hc);
+    JdbcDedupStore store = JdbcDedupStore.builder(ds).table(table).build();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    String attempt = "pid-" + ProcessHandle.current().pid();
+
+    AtomicInteger effectsSeen = new AtomicInteger();
+    AtomicInteger completesSeen = new AtomicInteger();
+    ConsumerProbe probe =
+        new ConsumerProbe() {
+          @Override
+          public void afterEffect(IdempotentRecord<?, ?> record) {
+            if (crashPoint.equals("after-effect") && effectsSeen.incrementAndGet() == crashAt) {
+              freeze("after-effect id=" + record.value());
+            }
+          }
+
+          @Override
+          public void afterComplete(List<String> dedupKeys) {
+            if (crashPoint.equals("after-complete") && completesSeen.incrementAndGet() == crashAt) {
+              freeze("after-complete keys=" + dedupKeys.size());
+            }
+          }
+        };
+
+    IdempotentConsumer consumer =
+        IdempotentConsumer.builder(
+                Map.of(
+                    "bootstrap.servers", bootstrap,
+                    "max.poll.records", 20,
+                    // static membership: a restarted child takes its dead predecessor's place at
+                    // once instead of waiting for the session to expire
+                    "group.instance.id", "crash-child",
+                    "session.timeout.ms", 6000,
+                    "heartbeat.interval.ms", 1000))
+            .groupId(group)
+            .input(topic, new StringDeserializer(), new StringDeserializer())
+            .dedupKey(DedupKey.recordKey())
+            .store(store)
+            .lease(lease)
+            .probe(probe)
+            .handler(
+                r -> {
+                  HttpRequest.Builder req =
+                      HttpRequest.newBuilder(effects)
+                          .timeout(Duration.ofSeconds(10))
+                          .header(CountingHttpServer.ATTEMPT_HEADER, attempt)
+                          .POST(HttpRequest.BodyPublishers.ofString(r.value()));
+                  if (relay) {
+                    IdempotencyKey.relay(req, r);
+                  }
+                  HttpResponse<String> response =
+                      http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+                  if (response.statusCode() != 200) {
+                    throw new IllegalStateException("effect refused: " + response.statusCode());
+                  }
+                })
+            .build()
+            .start();
+    System.out.println(STARTED);
+    System.out.flush();
+    Runtime.getRuntime().addShutdownHook(new Thread(consumer::close));
+    Thread.currentThread().join();
+  }
+
+  private static void freeze(String where) {
+    System.out.println(MARKER + where);
+    System.out.flush();
+    try {
+      Thread.sleep(Long.MAX_VALUE);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package dev.exactly.jdbc.crash;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.exactly.testkit.ChildProcess;
+import dev.exactly.testkit.CountingHttpServer;
+import dev.exactly.testkit.EmbeddedKafkaExtension;
+import dev.exactly.testkit.ExternalService;
+import dev.exactly.testkit.check.CheckReport;
+import dev.exactly.testkit.check.ExactlyOnceChecker;
+import dev.exactly.testkit.check.HttpEffects;
+import dev.exactly.testkit.check.Input;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * SIGKILLs idempotent consumers in child JVMs at the named crash points, against a real loopback
+ * HTTP service that counts effects, with a PostgreSQL dedup store that outlives the children.
+ */
+class DedupCrashTest {
+  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+  private static final int RECORDS = 300;
+  private static final Duration LEASE = Duration.ofSeconds(3);
+  private static final AtomicInteger RUNS = new AtomicInteger();
+
+  @BeforeAll
+  static void database() {
+    ExternalService.POSTGRESQL.assumeAvailable();
+  }
+
+  private final String run = "r" + ProcessHandle.current().pid() + "x" + RUNS.incrementAndGet();
+  private final String topic = "crash-in-" + run;
+  private final String group = "crash-g-" + run;
+  private final String table = "dedup_crash_" + run;
+
+  private List<Input> produceInputs() {
+    KAFKA.broker().createTopic(topic, 3);
+    List<Input> inputs = new ArrayList<>();
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers());
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      for (int i = 0; i < RECORDS; i++) {
+        String id = "in-" + i;
+        inputs.add(new Input(id, id, 0));
+        producer.send(new ProducerRecord<>(topic, id, id));
+      }
+      producer.flush();
+    }
+    return inputs;
+  }
+
+  private ChildProcess child(CountingHttpServer server, boolean relay, String point, int at) {
+    return ChildProcess.builder(DedupCrashChild.class)
+        .name("dedup-child-" + point + "-" + at)
+        .jvmArgs("-Xmx160m", "-XX:TieredStopAtLevel=1")
+        .args(
+            KAFKA.broker().bootstrapServers(),
+            topic,
+            group,
+            server.effectsUri().toString(),
+            ExternalService.POSTGRESQL.url(),
+            table,
+            Boolean.toString(relay),
+            point,
+            Integer.toString(at),
+            Long.toString(LEASE.toMillis()))
+        .start();
+  }
+
+  /** Runs a child until it reaches its crash point, then SIGKILLs it there. */
+  private String crashAt(CountingHttpServer server, boolean relay, String point, int at)
+      throws TimeoutException {
+    try (ChildProcess c = child(server, relay, point, at)) {
+      c.awaitOutput(DedupCrashChild.MARKER, Duration.ofSeconds(120));
+      c.kill();
+      String out = c.outputText();
+      return out.substring(out.indexOf(DedupCrashChild.MARKER)).lines().findFirst().orElseThrow();
+    }
+  }
+
+  /** Runs a child at a random moment of its work and SIGKILLs it. */
+  private void killAtRandom(CountingHttpServer server, boolean relay, long seed)
+      throws TimeoutException {
+    try (ChildProcess c = child(server, relay, "none", 0)) {
+      c.awaitOutput(DedupCrashChild.STARTED, Duration.ofSeconds(60));
+      int before = server.requests();
+      await().atMost(Duration.ofSeconds(120)).until(() -> server.requests() > before);
+      try {
+        Thread.sleep(new Random(seed).nextInt(400));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      c.kill();
+    }
+  }
+
+  /** Runs a child with no crash until every input has taken effect. */
+  private void finish(CountingHttpServer server, boolean relay) {
+    try (ChildProcess c = child(server, relay, "none", 0)) {
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .failFast("the child died; see " + c.output(), () -> !c.isAlive())
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> server.effectCounts().size() == RECORDS);
+    }
+  }
+
+  @Test
+  void withTheKeyRelayedEveryEffectHappensExactlyOnceAcrossCrashes() throws Exception {
+    List<Input> inputs = produceInputs();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.HONOUR_KEY)) {
+      crashAt(server, true, "after-effect", 30);
+      crashAt(server, true, "after-complete", 2);
+      crashAt(server, true, "after-effect", 11);
+      killAtRandom(server, true, 42);
+      finish(server, true);
+      CheckReport report = new ExactlyOnceChecker(inputs).check(new HttpEffects(server));
+      report.assertExactlyOnce();
+      // The crashes after the effect really sent repeats; the downstream absorbed them.
+      assertThat(server.replays())
+          .as("repeated requests answered from the first response")
+          .isPositive();
+    }
+  }
+
+  @Test
+  void withoutTheKeyACrashAfterTheEffectAndBeforeCompleteRepeatsThatEffect() throws Exception {
+    List<Input> inputs = produceInputs();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY)) {
+      String marker = crashAt(server, false, "after-effect", 30);
+      String crashedId = marker.substring(marker.indexOf("id=") + 3).trim();
+      finish(server, false);
+      CheckReport report = new ExactlyOnceChecker(inputs).check(new HttpEffects(server));
+      // The one window the store cannot close: the effect ran, its completion was never stored.
+      assertThat(report.isExactlyOnce()).as(report.summary()).isFalse();
+      assertThat(report.lost()).isEmpty();
+      assertThat(report.duplicated()).containsKey(crashedId);
+      // Only records whose effect ran in the killed batch can repeat: at most one poll batch.
+      assertThat(report.duplicated().size()).isBetween(1, 20);
+    }
+  }
+
+  @Test
+  void withoutTheKeyACrashAfterCompleteAndBeforeTheCommitRepeatsNothing() throws Exception {
+    List<Input> inputs = produceInputs();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY)) {
+      crashAt(server, false, "after-complete", 2);
+      crashAt(server, false, "after-complete", 3);
+      finish(server, false);
+      new ExactlyOnceChecker(inputs).check(new HttpEffects(server)).assertExactlyOnce();
+    }
+  }
+}

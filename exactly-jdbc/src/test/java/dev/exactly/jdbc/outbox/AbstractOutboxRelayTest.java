@@ -1,0 +1,462 @@
+package dev.exactly.jdbc.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.exactly.DeadLetterHeaders;
+import dev.exactly.testkit.EmbeddedKafkaExtension;
+import dev.exactly.testkit.TopicReader;
+import dev.exactly.testkit.check.ExactlyOnceChecker;
+import dev.exactly.testkit.check.Input;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What the outbox and its relay do on one real database and a real broker. Each test has its own
+ * table, topic and relay name.
+ */
+abstract class AbstractOutboxRelayTest {
+  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static final Duration WAIT = Duration.ofSeconds(120);
+
+  protected HikariDataSource dataSource;
+  protected String table;
+  protected String topic;
+  protected Outbox outbox;
+  private final List<OutboxRelay> relays = new ArrayList<>();
+
+  protected abstract String jdbcUrl();
+
+  /**
+   * Whether a jump settles within the test's patience on a database shared with other test runs.
+   * MariaDB shows transaction starts in whole seconds, so any other session's transaction open in
+   * the same second (or a long one) holds the jump back; there the test checks only that nothing in
+   * the jump is skipped.
+   */
+  protected boolean jumpSettlesPromptly() {
+    return true;
+  }
+
+  /** Whether the database has session locks, so a second relay waits instead of fencing. */
+  protected boolean hasSessionLocks() {
+    return true;
+  }
+
+  @BeforeEach
+  void setUp() throws SQLException {
+    int n = COUNTER.incrementAndGet();
+    String unique = ProcessHandle.current().pid() + "_" + n;
+    table = "outbox_t" + unique;
+    topic = "outbox-topic-" + unique;
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(jdbcUrl());
+    config.setMaximumPoolSize(8);
+    dataSource = new HikariDataSource(config);
+    KAFKA.broker().createTopic(topic, 3);
+    outbox = Outbox.builder().table(table).build();
+    try (Connection c = dataSource.getConnection()) {
+      outbox.createTableIfAbsent(c);
+    }
+  }
+
+  @AfterEach
+  void tearDown() throws SQLException {
+    relays.forEach(r -> r.close(Duration.ofSeconds(10)));
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE " + table);
+    }
+    dataSource.close();
+  }
+
+  protected OutboxRelay.Builder relay() {
+    Map<String, Object> kafka = new HashMap<>();
+    kafka.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers());
+    return OutboxRelay.builder()
+        .dataSource(dataSource)
+        .kafkaProperties(kafka)
+        .table(table)
+        .positionTopic("positions-" + table)
+        .deadLetterTopic("dlt-" + table)
+        .maxIdle(Duration.ofMillis(20));
+  }
+
+  protected OutboxRelay started(OutboxRelay.Builder builder) {
+    OutboxRelay r = builder.build();
+    relays.add(r);
+    r.start();
+    return r;
+  }
+
+  protected static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  protected static String text(byte[] b) {
+    return b == null ? null : new String(b, StandardCharsets.UTF_8);
+  }
+
+  protected List<ConsumerRecord<byte[], byte[]>> published() {
+    return TopicReader.readCommitted(KAFKA.broker().bootstrapServers(), topic);
+  }
+
+  protected void awaitPublished(int count) {
+    try {
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> published().size() >= count);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "expected "
+              + count
+              + " records read_committed, saw "
+              + published().size()
+              + " ("
+              + TopicReader.readUncommitted(KAFKA.broker().bootstrapServers(), topic).size()
+              + " read_uncommitted); relay threads:\n"
+              + relayThreads(),
+          e);
+    }
+  }
+
+  /** Where the relay and its producer are stuck, for a failure message. */
+  private static String relayThreads() {
+    StringBuilder out = new StringBuilder();
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              if (thread.getName().startsWith("exactly-outbox-relay")
+                  || thread.getName().startsWith("kafka-producer-network-thread")) {
+                out.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+                for (StackTraceElement frame : stack) {
+                  out.append("    at ").append(frame).append('\n');
+                }
+              }
+            });
+    return out.toString();
+  }
+
+  /** Writes rows for {@code key} in one transaction and commits or rolls back; returns ids. */
+  protected List<Long> writeInTransaction(String key, int rows, boolean commit, int firstSeq)
+      throws SQLException {
+    List<Long> ids = new ArrayList<>();
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      for (int i = 0; i < rows; i++) {
+        ids.add(outbox.write(c, topic, bytes(key), bytes(key + ":" + (firstSeq + i))));
+      }
+      if (commit) {
+        c.commit();
+      } else {
+        c.rollback();
+      }
+      c.setAutoCommit(true);
+    }
+    return ids;
+  }
+
+  @Test
+  void committedRowsArePublishedOnceWithTheirIdAndHeadersAndRolledBackOnesNever() throws Exception {
+    long committedId;
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      committedId =
+          outbox.write(
+              c,
+              topic,
+              bytes("k"),
+              bytes("v0"),
+              Map.of("type", bytes("created"), "empty", new byte[0]));
+      c.commit();
+      c.setAutoCommit(true);
+    }
+    List<Long> rolledBack = writeInTransaction("gone", 5, false, 0);
+    List<Long> committed = writeInTransaction("k", 20, true, 1);
+    started(relay());
+    awaitPublished(21);
+    Thread.sleep(500); // time for a wrong extra record to show up
+    List<ConsumerRecord<byte[], byte[]>> records = published();
+    assertThat(records).hasSize(21);
+    ConsumerRecord<byte[], byte[]> first =
+        records.stream().filter(r -> text(r.value()).equals("v0")).findFirst().orElseThrow();
+    assertThat(text(first.headers().lastHeader(Outbox.ID_HEADER).value()))
+        .isEqualTo(Long.toString(committedId));
+    assertThat(text(first.headers().lastHeader("type").value())).isEqualTo("created");
+    assertThat(first.headers().lastHeader("empty").value()).isEmpty();
+    assertThat(text(first.key())).isEqualTo("k");
+    List<String> ids = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      ids.add(text(r.headers().lastHeader(Outbox.ID_HEADER).value()));
+    }
+    for (Long id : rolledBack) {
+      assertThat(ids).doesNotContain(Long.toString(id));
+    }
+    List<Input> inputs = new ArrayList<>();
+    inputs.add(new Input(Long.toString(committedId), "k", 0));
+    for (int i = 0; i < committed.size(); i++) {
+      inputs.add(new Input(Long.toString(committed.get(i)), "k", i + 1));
+    }
+    new ExactlyOnceChecker(inputs)
+        .check(new OutboxTopicEffects(KAFKA.broker().bootstrapServers(), topic))
+        .assertExactlyOnce();
+  }
+
+  /**
+   * The classic outbox bug: transaction A takes the lower id, B the higher; B commits and is
+   * published first; A commits later and must still be published, not skipped.
+   */
+  @Test
+  void aRowCommittedAfterAHigherIdIsPublishedNotSkipped() throws Exception {
+    started(relay());
+    try (Connection a = dataSource.getConnection();
+        Connection b = dataSource.getConnection()) {
+      a.setAutoCommit(false);
+      b.setAutoCommit(false);
+      long idA = outbox.write(a, topic, bytes("a"), bytes("first-taken"));
+      long idB = outbox.write(b, topic, bytes("b"), bytes("second-taken"));
+      assertThat(idA).isLessThan(idB);
+      b.commit();
+      awaitPublished(1);
+      // The relay has read past A's id while A is still open: the situation under test.
+      assertThat(published()).extracting(r -> text(r.value())).containsExactly("second-taken");
+      Thread.sleep(300);
+      a.commit();
+      awaitPublished(2);
+      Thread.sleep(300);
+      assertThat(published())
+          .extracting(r -> text(r.value()))
+          .containsExactlyInAnyOrder("second-taken", "first-taken");
+      a.setAutoCommit(true);
+      b.setAutoCommit(true);
+    }
+    // And the relay goes on after it.
+    writeInTransaction("c", 3, true, 0);
+    awaitPublished(5);
+  }
+
+  /**
+   * More ids missing at once than the relay awaits one by one: it holds the rows above the jump
+   * back until the jump settles, and a row committed inside the jump meanwhile is still published,
+   * before them.
+   */
+  @Test
+  void aJumpOfManyIdsIsHeldBackUntilItSettledAndNothingInItIsSkipped() throws Exception {
+    started(relay().gapTimeout(Duration.ofSeconds(1)));
+    long first = writeInTransaction("k", 1, true, 0).get(0);
+    awaitPublished(1);
+    long inJump = first + 5;
+    long beyond = first + OutboxReader.MAX_GAP_RUN + 100;
+    try (Connection open = dataSource.getConnection();
+        Connection c = dataSource.getConnection()) {
+      open.setAutoCommit(false);
+      insertWithId(open, inJump, "in-jump");
+      insertWithId(c, beyond, "beyond-jump");
+      Thread.sleep(300);
+      open.commit();
+      open.setAutoCommit(true);
+    }
+    if (!jumpSettlesPromptly()) {
+      awaitPublished(2);
+      assertThat(published()).extracting(r -> text(r.value())).startsWith("k:0", "in-jump");
+      return;
+    }
+    awaitPublished(3);
+    Thread.sleep(300);
+    assertThat(published())
+        .extracting(r -> text(r.value()))
+        .containsExactly("k:0", "in-jump", "beyond-jump");
+  }
+
+  private void insertWithId(Connection c, long id, String value) throws SQLException {
+    try (var ps =
+        c.prepareStatement(
+            "INSERT INTO "
+                + table
+                + " (id, topic, msg_key, msg_value, headers, created_at)"
+                + " VALUES (?, ?, ?, ?, NULL, ?)")) {
+      ps.setLong(1, id);
+      ps.setString(2, topic);
+      ps.setBytes(3, bytes("k"));
+      ps.setBytes(4, bytes(value));
+      ps.setLong(5, System.currentTimeMillis());
+      ps.executeUpdate();
+    }
+  }
+
+  @Test
+  void aRolledBackIdIsGivenUpAndPublishingGoesOn() throws Exception {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    started(relay().meterRegistry(meters).gapTimeout(Duration.ofMillis(500)));
+    try (Connection a = dataSource.getConnection()) {
+      a.setAutoCommit(false);
+      outbox.write(a, topic, bytes("x"), bytes("rolled-back"));
+      writeInTransaction("k", 2, true, 0);
+      awaitPublished(2);
+      a.rollback();
+      a.setAutoCommit(true);
+    }
+    if (jumpSettlesPromptly()) {
+      await()
+          .atMost(WAIT)
+          .until(() -> meters.counter(OutboxMetrics.ABANDONED, "relay", table).count() >= 1);
+    }
+    writeInTransaction("k", 2, true, 2);
+    awaitPublished(4);
+    Thread.sleep(300);
+    assertThat(published()).extracting(r -> text(r.value())).doesNotContain("rolled-back");
+    assertThat(meters.counter(OutboxMetrics.PUBLISHED, "relay", table).count()).isEqualTo(4.0);
+    assertThat(meters.timer(OutboxMetrics.LATENCY, "relay", table).count()).isEqualTo(4);
+  }
+
+  @Test
+  void aRestartedRelayGoesOnFromItsCommittedPositionWithoutRepeats() throws Exception {
+    List<Long> first = writeInTransaction("k", 10, true, 0);
+    OutboxRelay one = started(relay());
+    awaitPublished(10);
+    assertThat(one.close(Duration.ofSeconds(30))).isTrue();
+    assertThat(one.state()).isEqualTo(RelayState.CLOSED);
+    List<Long> second = writeInTransaction("k", 10, true, 10);
+    started(relay());
+    awaitPublished(20);
+    Thread.sleep(500);
+    List<Input> inputs = new ArrayList<>();
+    List<Long> all = new ArrayList<>(first);
+    all.addAll(second);
+    for (int i = 0; i < all.size(); i++) {
+      inputs.add(new Input(Long.toString(all.get(i)), "k", i));
+    }
+    new ExactlyOnceChecker(inputs)
+        .check(new OutboxTopicEffects(KAFKA.broker().bootstrapServers(), topic))
+        .assertExactlyOnce();
+  }
+
+  @Test
+  void twoRelaysAtOncePublishNoRowTwice() throws Exception {
+    started(relay());
+    started(relay());
+    int writers = 4;
+    int perWriter = 100;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    List<Future<List<Long>>> futures = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      String key = "w" + w;
+      futures.add(
+          pool.submit(
+              () -> {
+                List<Long> ids = new ArrayList<>();
+                for (int i = 0; i < perWriter; i += 5) {
+                  ids.addAll(writeInTransaction(key, 5, true, i));
+                }
+                return ids;
+              }));
+    }
+    List<Input> inputs = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      List<Long> ids = futures.get(w).get();
+      for (int i = 0; i < ids.size(); i++) {
+        inputs.add(new Input(Long.toString(ids.get(i)), "w" + w, i));
+      }
+    }
+    pool.shutdown();
+    awaitPublished(writers * perWriter);
+    Thread.sleep(500);
+    new ExactlyOnceChecker(inputs)
+        .check(new OutboxTopicEffects(KAFKA.broker().bootstrapServers(), topic))
+        .assertExactlyOnce();
+  }
+
+  @Test
+  void aSecondRelayWaitsInStandbyAndTakesOverWhenTheFirstStops() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(hasSessionLocks(), "no session locks here");
+    OutboxRelay one = started(relay());
+    await().atMost(WAIT).until(() -> one.state() == RelayState.RUNNING);
+    OutboxRelay two = started(relay());
+    writeInTransaction("k", 5, true, 0);
+    awaitPublished(5);
+    Thread.sleep(1500); // two has retried its lock at least once
+    assertThat(two.state()).isEqualTo(RelayState.STANDBY);
+    assertThat(one.close(Duration.ofSeconds(30))).isTrue();
+    await().atMost(WAIT).until(() -> two.state() == RelayState.RUNNING);
+    writeInTransaction("k", 5, true, 5);
+    awaitPublished(10);
+    Thread.sleep(300);
+    assertThat(published()).hasSize(10);
+  }
+
+  @Test
+  void publishedRowsAreDeletedAfterTheRetention() throws Exception {
+    writeInTransaction("k", 30, true, 0);
+    started(
+        relay()
+            .retention(Duration.ZERO)
+            .cleanupInterval(Duration.ofMillis(50))
+            .cleanupBatchSize(7));
+    awaitPublished(30);
+    await().atMost(WAIT).until(() -> rowCount() == 0);
+    writeInTransaction("k", 5, true, 30);
+    awaitPublished(35);
+    await().atMost(WAIT).until(() -> rowCount() == 0);
+    assertThat(published()).hasSize(35);
+  }
+
+  @Test
+  void aRowKafkaRefusesGoesToTheDeadLetterTopicAndDoesNotBlockOthers() throws Exception {
+    writeInTransaction("k", 2, true, 0);
+    long big;
+    try (Connection c = dataSource.getConnection()) {
+      big = outbox.write(c, topic, bytes("k"), new byte[20_000]);
+    }
+    writeInTransaction("k", 2, true, 2);
+    Map<String, Object> kafka = new HashMap<>();
+    kafka.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers());
+    kafka.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 10_000);
+    started(relay().kafkaProperties(kafka));
+    awaitPublished(4);
+    String bootstrap = KAFKA.broker().bootstrapServers();
+    await()
+        .atMost(WAIT)
+        .until(() -> TopicReader.readCommitted(bootstrap, "dlt-" + table).size() == 1);
+    ConsumerRecord<byte[], byte[]> dead =
+        TopicReader.readCommitted(bootstrap, "dlt-" + table).get(0);
+    assertThat(text(dead.headers().lastHeader(Outbox.ID_HEADER).value()))
+        .isEqualTo(Long.toString(big));
+    assertThat(text(dead.headers().lastHeader(DeadLetterHeaders.TOPIC).value())).isEqualTo(topic);
+    assertThat(text(dead.headers().lastHeader(DeadLetterHeaders.EXCEPTION_CLASS).value()))
+        .contains("RecordTooLarge");
+    assertThat(published()).hasSize(4);
+  }
+
+  protected long rowCount() throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}

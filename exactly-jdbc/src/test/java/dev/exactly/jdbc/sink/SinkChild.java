@@ -1,0 +1,148 @@
+package dev.exactly.jdbc.sink;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * One sink instance in a child JVM, for crash and zombie tests. Arguments are {@code key=value}:
+ * bootstrap, topic, group, url, table, offsets, name, batch, and optionally
+ *
+ * <ul>
+ *   <li>{@code crash=POINT@n}: the n-th time the engine reaches {@link SinkFaults.Point} POINT,
+ *       print {@code CRASHPOINT POINT} and freeze, so the test SIGKILLs the process exactly there;
+ *   <li>{@code stall=n}: the n-th handler call prints {@code STALLING} and sleeps 5 s before
+ *       writing, so the test can SIGSTOP it mid-batch (a zombie);
+ *   <li>{@code mode=naive}: no DbSink at all, the common wrong way (insert, commit the database,
+ *       then commit offsets to Kafka), as a negative control the checker must catch.
+ * </ul>
+ */
+public final class SinkChild {
+  private SinkChild() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new HashMap<>();
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      a.put(arg.substring(0, eq), arg.substring(eq + 1));
+    }
+    String name = a.get("name") + "-" + ProcessHandle.current().pid();
+    if ("naive".equals(a.get("mode"))) {
+      naive(a, name);
+      return;
+    }
+    SinkFaults faults = SinkFaults.NONE;
+    if (a.containsKey("crash")) {
+      String[] spec = a.get("crash").split("@");
+      SinkFaults.Point target = SinkFaults.Point.valueOf(spec[0]);
+      int nth = Integer.parseInt(spec[1]);
+      AtomicInteger seen = new AtomicInteger();
+      faults =
+          point -> {
+            if (point == target && seen.incrementAndGet() == nth) {
+              freeze("CRASHPOINT " + point);
+            }
+          };
+    }
+    int stallAt = Integer.parseInt(a.getOrDefault("stall", "0"));
+    AtomicInteger calls = new AtomicInteger();
+    String table = a.get("table");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    DbSink<String, String> sink =
+        DbSink.<String, String>builder()
+            .kafkaProperties(
+                Map.of(
+                    "bootstrap.servers", a.get("bootstrap"),
+                    "session.timeout.ms", 6000,
+                    "heartbeat.interval.ms", 1000))
+            .groupId(a.get("group"))
+            .topics(a.get("topic"))
+            .deserializers(new StringDeserializer(), new StringDeserializer())
+            .jdbcUrl(a.get("url"))
+            .offsetTable(a.get("offsets"))
+            .maxBatchRecords(Integer.parseInt(a.getOrDefault("batch", "200")))
+            .meterRegistry(registry)
+            .faults(faults)
+            .instanceName(a.get("name"))
+            .handler(
+                (records, connection) -> {
+                  if (calls.incrementAndGet() == stallAt) {
+                    System.out.println("STALLING with " + records.size() + " records");
+                    System.out.flush();
+                    Thread.sleep(5000);
+                  }
+                  SinkFixtures.insert(connection, table, name, records);
+                })
+            .build();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> sink.close(Duration.ofSeconds(10))));
+    sink.start();
+    System.out.println("STARTED " + name);
+    while (true) {
+      Thread.sleep(1000);
+      System.out.println(
+          "METRICS fenced="
+              + (long) registry.get(SinkMetrics.FENCED_COMMITS).counter().count()
+              + " records="
+              + (long) registry.get(SinkMetrics.RECORDS).counter().count()
+              + " state="
+              + sink.state());
+    }
+  }
+
+  private static void freeze(String line) {
+    System.out.println(line);
+    System.out.flush();
+    while (true) {
+      try {
+        Thread.sleep(60_000);
+      } catch (InterruptedException e) {
+        // frozen until SIGKILL
+      }
+    }
+  }
+
+  /** The negative control: database commit, then Kafka commit, two systems, no fencing. */
+  private static void naive(Map<String, String> a, String name) throws Exception {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", a.get("bootstrap"));
+    p.put("group.id", a.get("group"));
+    p.put("enable.auto.commit", "false");
+    p.put("auto.offset.reset", "earliest");
+    p.put("session.timeout.ms", "6000");
+    p.put("max.poll.records", a.getOrDefault("batch", "200"));
+    String[] crash = a.getOrDefault("crash", "NONE@0").split("@");
+    int crashAt = Integer.parseInt(crash[1]);
+    int batches = 0;
+    try (KafkaConsumer<String, String> consumer =
+            new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+        Connection c = DriverManager.getConnection(a.get("url"))) {
+      consumer.subscribe(List.of(a.get("topic")));
+      System.out.println("STARTED " + name);
+      while (true) {
+        ConsumerRecords<String, String> polled = consumer.poll(Duration.ofMillis(500));
+        if (polled.isEmpty()) {
+          continue;
+        }
+        c.setAutoCommit(false);
+        List<ConsumerRecord<String, String>> records = new java.util.ArrayList<>();
+        polled.forEach(records::add);
+        SinkFixtures.insert(c, a.get("table"), name, records);
+        c.commit();
+        if (++batches == crashAt) {
+          freeze("CRASHPOINT AFTER_DB_COMMIT");
+        }
+        consumer.commitSync();
+      }
+    }
+  }
+}

@@ -1,0 +1,403 @@
+package dev.exactly.redis;
+
+import dev.exactly.dedup.Claim;
+import dev.exactly.dedup.DedupStore;
+import dev.exactly.dedup.DedupStoreException;
+import dev.exactly.dedup.StoredResult;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A {@link DedupStore} in Redis, one string per key, through Lettuce.
+ *
+ * <p><b>How a claim is decided.</b> One Lua script per batch runs {@code SET key value NX PX lease}
+ * for every key and returns, for each key it did not set, the stored value and its remaining time.
+ * Redis runs a script atomically, so of concurrent callers exactly one sets a key. Expired claims
+ * and completions disappear by themselves ({@code PX}), so they count as absent with no extra step
+ * and {@link #purgeExpired()} has nothing to do.
+ *
+ * <p><b>Time.</b> Leases and retention run on the Redis server's clock, the one clock every
+ * instance shares; no client clock is involved, so client clock skew cannot shorten a lease. (The
+ * lease expiry this store reports is the caller's clock plus the remaining time Redis gave.)
+ *
+ * <p>A value holds the claim's token ({@code C} + token, or {@code D} + token + result once done),
+ * so complete and release, also scripts, act only on this caller's own claim. All keys of a batch
+ * go to one server: use a single Redis or a primary with replicas, not Redis Cluster.
+ *
+ * <p>Thread-safe: Lettuce connections are; calls from several threads are pipelined on one
+ * connection.
+ */
+public final class RedisDedupStore implements DedupStore {
+  private static final int TOKEN_LENGTH = 36;
+
+  private static final String CLAIM =
+      """
+      local out = {}
+      for i = 1, #KEYS do
+        if redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then
+          out[i] = {1}
+        else
+          out[i] = {0, redis.call('PTTL', KEYS[i]), redis.call('GET', KEYS[i])}
+        end
+      end
+      return out
+      """;
+
+  // ARGV[1] retention; then per key: the claim value expected, the done value to write.
+  private static final String COMPLETE =
+      """
+      local lost = {}
+      for i = 1, #KEYS do
+        local v = redis.call('GET', KEYS[i])
+        if v == ARGV[2 * i] or v == ARGV[2 * i + 1] then
+          redis.call('SET', KEYS[i], ARGV[2 * i + 1], 'PX', ARGV[1])
+        else
+          lost[#lost + 1] = KEYS[i]
+        end
+      end
+      return lost
+      """;
+
+  private static final String RELEASE =
+      """
+      for i = 1, #KEYS do
+        if redis.call('GET', KEYS[i]) == ARGV[i] then
+          redis.call('DEL', KEYS[i])
+        end
+      end
+      return 0
+      """;
+
+  private final RedisClient ownedClient;
+  private final StatefulRedisConnection<byte[], byte[]> connection;
+  private final boolean ownsConnection;
+  private final byte[] prefix;
+  private final String where;
+  private volatile String claimSha;
+  private volatile String completeSha;
+  private volatile String releaseSha;
+
+  private RedisDedupStore(
+      RedisClient ownedClient,
+      StatefulRedisConnection<byte[], byte[]> connection,
+      boolean ownsConnection,
+      String prefix,
+      String where) {
+    this.ownedClient = ownedClient;
+    this.connection = connection;
+    this.ownsConnection = ownsConnection;
+    this.prefix = prefix.getBytes(StandardCharsets.UTF_8);
+    this.where = where;
+  }
+
+  /** A store on {@code redisUri}, such as {@code redis://127.0.0.1:6379}. */
+  public static Builder builder(String redisUri) {
+    return new Builder(Objects.requireNonNull(redisUri, "redisUri"), null);
+  }
+
+  /** A store on the caller's connection, which the caller keeps and closes. */
+  public static Builder builder(StatefulRedisConnection<byte[], byte[]> connection) {
+    return new Builder(null, Objects.requireNonNull(connection, "connection"));
+  }
+
+  @Override
+  public Map<String, Claim> claim(Collection<String> keys, Duration lease) {
+    requirePositive(lease, "lease");
+    List<String> distinct = distinct(keys);
+    Map<String, Claim> out = new LinkedHashMap<>();
+    if (distinct.isEmpty()) {
+      return out;
+    }
+    String token = UUID.randomUUID().toString();
+    byte[][] redisKeys = redisKeys(distinct);
+    long now = System.currentTimeMillis();
+    List<Object> answers =
+        run(
+            "claim",
+            Script.CLAIM,
+            redisKeys,
+            utf8("C" + token),
+            utf8(Long.toString(lease.toMillis())));
+    for (int i = 0; i < distinct.size(); i++) {
+      String key = distinct.get(i);
+      List<?> a = (List<?>) answers.get(i);
+      if (((Long) a.get(0)) == 1L) {
+        out.put(key, new Claim.Claimed(key, token, Instant.ofEpochMilli(now + lease.toMillis())));
+        continue;
+      }
+      long ttl = (Long) a.get(1);
+      Object value = a.size() > 2 ? a.get(2) : null;
+      out.put(key, answer(key, value, ttl, now));
+    }
+    return out;
+  }
+
+  private static Claim answer(String key, Object value, long ttl, long now) {
+    byte[] v = value instanceof byte[] b ? b : new byte[0];
+    if (v.length > 0 && v[0] == 'D') {
+      Optional<StoredResult> result =
+          hasResult(v)
+              ? Optional.of(StoredResult.of(Arrays.copyOfRange(v, 2 + TOKEN_LENGTH, v.length)))
+              : Optional.empty();
+      return new Claim.Done(key, result);
+    }
+    // Another caller's claim; a key that expired between SET and GET is retried at once.
+    return new Claim.InFlight(key, Instant.ofEpochMilli(now + Math.max(0, ttl)));
+  }
+
+  /** After "D" and the token, a done value holds "-" (no result) or "+" and the result. */
+  private static boolean hasResult(byte[] v) {
+    return v.length > 1 + TOKEN_LENGTH && v[1 + TOKEN_LENGTH] == '+';
+  }
+
+  @Override
+  public Set<String> complete(
+      Collection<Claim.Claimed> claims, Duration retention, Map<String, StoredResult> results) {
+    requirePositive(retention, "retention");
+    Objects.requireNonNull(results, "results");
+    List<Claim.Claimed> list = new ArrayList<>(claims);
+    if (list.isEmpty()) {
+      return Set.of();
+    }
+    byte[][] keys = new byte[list.size()][];
+    byte[][] args = new byte[1 + 2 * list.size()][];
+    args[0] = utf8(Long.toString(retention.toMillis()));
+    for (int i = 0; i < list.size(); i++) {
+      Claim.Claimed c = list.get(i);
+      keys[i] = redisKey(c.key());
+      args[1 + 2 * i] = utf8("C" + c.token());
+      args[2 + 2 * i] = doneValue(c.token(), results.get(c.key()));
+    }
+    List<Object> lost = run("complete", Script.COMPLETE, keys, args);
+    Set<String> out = new HashSet<>();
+    for (Object k : lost) {
+      byte[] b = (byte[]) k;
+      out.add(new String(b, prefix.length, b.length - prefix.length, StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  private static byte[] doneValue(String token, StoredResult result) {
+    byte[] head = utf8("D" + token + (result == null ? "-" : "+"));
+    if (result == null) {
+      return head;
+    }
+    byte[] r = result.bytes();
+    byte[] v = Arrays.copyOf(head, head.length + r.length);
+    System.arraycopy(r, 0, v, head.length, r.length);
+    return v;
+  }
+
+  @Override
+  public void release(Collection<Claim.Claimed> claims) {
+    List<Claim.Claimed> list = new ArrayList<>(claims);
+    if (list.isEmpty()) {
+      return;
+    }
+    byte[][] keys = new byte[list.size()][];
+    byte[][] args = new byte[list.size()][];
+    for (int i = 0; i < list.size(); i++) {
+      keys[i] = redisKey(list.get(i).key());
+      args[i] = utf8("C" + list.get(i).token());
+    }
+    run("release", Script.RELEASE, keys, args);
+  }
+
+  /** Redis expires entries by itself ({@code PX}); nothing is left to purge. */
+  @Override
+  public int purgeExpired() {
+    return 0;
+  }
+
+  @Override
+  public String name() {
+    return "redis:" + where;
+  }
+
+  @Override
+  public void close() {
+    if (ownsConnection) {
+      connection.close();
+      ownedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+
+  private enum Script {
+    CLAIM(RedisDedupStore.CLAIM),
+    COMPLETE(RedisDedupStore.COMPLETE),
+    RELEASE(RedisDedupStore.RELEASE);
+
+    final String source;
+
+    Script(String source) {
+      this.source = source;
+    }
+  }
+
+  private List<Object> run(String what, Script script, byte[][] keys, byte[]... args) {
+    RedisCommands<byte[], byte[]> commands = connection.sync();
+    try {
+      String sha = sha(script);
+      try {
+        return commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+      } catch (RedisNoScriptException e) {
+        // The server lost its script cache (restart, SCRIPT FLUSH): load it again, once.
+        return commands.evalsha(load(script), ScriptOutputType.MULTI, keys, args);
+      }
+    } catch (RedisException e) {
+      throw new DedupStoreException(
+          "dedup store "
+              + name()
+              + " could not "
+              + what
+              + " ("
+              + e.getMessage()
+              + "); nothing was decided for this call, retry it later",
+          e);
+    }
+  }
+
+  private String sha(Script script) {
+    String sha =
+        switch (script) {
+          case CLAIM -> claimSha;
+          case COMPLETE -> completeSha;
+          case RELEASE -> releaseSha;
+        };
+    return sha != null ? sha : load(script);
+  }
+
+  private String load(Script script) {
+    String sha = connection.sync().scriptLoad(utf8(script.source));
+    switch (script) {
+      case CLAIM -> claimSha = sha;
+      case COMPLETE -> completeSha = sha;
+      case RELEASE -> releaseSha = sha;
+    }
+    return sha;
+  }
+
+  private byte[][] redisKeys(List<String> keys) {
+    byte[][] out = new byte[keys.size()][];
+    for (int i = 0; i < keys.size(); i++) {
+      out[i] = redisKey(keys.get(i));
+    }
+    return out;
+  }
+
+  private byte[] redisKey(String key) {
+    byte[] k = utf8(key);
+    byte[] out = Arrays.copyOf(prefix, prefix.length + k.length);
+    System.arraycopy(k, 0, out, prefix.length, k.length);
+    return out;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static List<String> distinct(Collection<String> keys) {
+    Objects.requireNonNull(keys, "keys");
+    LinkedHashSet<String> out = new LinkedHashSet<>();
+    for (String key : keys) {
+      Objects.requireNonNull(key, "a dedup key is null");
+      if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
+        throw new IllegalArgumentException(
+            "a dedup key must have 1.." + MAX_KEY_LENGTH + " characters, got " + key.length());
+      }
+      out.add(key);
+    }
+    return new ArrayList<>(out);
+  }
+
+  private static void requirePositive(Duration d, String what) {
+    Objects.requireNonNull(d, what);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, got " + d);
+    }
+  }
+
+  /** Builds a store; {@link #build()} connects and loads the scripts. */
+  public static final class Builder {
+    private final String uri;
+    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private String keyPrefix = "exactly:dedup:";
+    private Duration timeout = Duration.ofSeconds(5);
+
+    private Builder(String uri, StatefulRedisConnection<byte[], byte[]> connection) {
+      this.uri = uri;
+      this.connection = connection;
+    }
+
+    /** Put before every key, to share a Redis with other data; default {@code exactly:dedup:}. */
+    public Builder keyPrefix(String keyPrefix) {
+      this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
+      return this;
+    }
+
+    /** How long one call may take before it fails; default 5 s. Ignored for a given connection. */
+    public Builder timeout(Duration timeout) {
+      requirePositive(timeout, "redis.timeout");
+      this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * @throws DedupStoreException when Redis cannot be reached
+     */
+    public RedisDedupStore build() {
+      if (connection != null) {
+        RedisDedupStore store =
+            new RedisDedupStore(null, connection, false, keyPrefix, "given connection");
+        store.load(Script.CLAIM);
+        return store;
+      }
+      RedisURI redisUri = RedisURI.create(uri);
+      redisUri.setTimeout(timeout);
+      RedisClient client = RedisClient.create(redisUri);
+      // A down server fails calls at once instead of queueing them until the timeout.
+      client.setOptions(
+          ClientOptions.builder()
+              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+              .build());
+      String where = redisUri.getHost() + ":" + redisUri.getPort();
+      try {
+        StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
+        RedisDedupStore store = new RedisDedupStore(client, c, true, keyPrefix, where);
+        store.load(Script.CLAIM);
+        return store;
+      } catch (RedisException e) {
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        throw new DedupStoreException(
+            "cannot connect the dedup store to Redis at "
+                + where
+                + " ("
+                + e.getMessage()
+                + "); check that it runs and the URI is right",
+            e);
+      }
+    }
+  }
+}

@@ -1,0 +1,249 @@
+package dev.exactly.testkit.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.exactly.processor.CrashPoint;
+import dev.exactly.processor.CrashPoints;
+import dev.exactly.processor.ExactlyOnceProcessor;
+import dev.exactly.processor.ProcessorState;
+import dev.exactly.testkit.EmbeddedKafka;
+import dev.exactly.testkit.EmbeddedKafkaExtension;
+import dev.exactly.testkit.TopicReader;
+import dev.exactly.testkit.check.ExactlyOnceChecker;
+import dev.exactly.testkit.check.Input;
+import dev.exactly.testkit.check.InputGenerator;
+import dev.exactly.testkit.check.RecordCodec;
+import dev.exactly.testkit.check.TopicEffects;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The windows the pipelined commit opens: the engine polls and processes the next batch while the
+ * previous batch commits on another thread. A commit is held in flight at {@link
+ * CrashPoint#DURING_COMMIT} (its offsets already in the transaction) while the group rebalances or
+ * while another instance fences this one; every input must still take effect exactly once.
+ */
+class ProcessorPipelineTest {
+  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  private final List<ExactlyOnceProcessor> started = new ArrayList<>();
+
+  @AfterEach
+  void closeProcessors() {
+    started.forEach(p -> p.close(Duration.ofSeconds(10)));
+  }
+
+  private ExactlyOnceProcessor.Builder<String, Input, String, byte[]> copier(
+      String group, String instance, String in, String out) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", KAFKA.broker().bootstrapServers());
+    // The running instance hears of a rebalance within a fraction of the held commit.
+    props.put("heartbeat.interval.ms", 200);
+    return ExactlyOnceProcessor.builder(props)
+        .groupId(group)
+        .instanceId(instance)
+        .input(in, new StringDeserializer(), new ProcessorTest.InputDeserializer())
+        .output(new StringSerializer(), new ByteArraySerializer())
+        .process(
+            (record, o) ->
+                o.send(
+                    out,
+                    record.key(),
+                    RecordCodec.encodeOutput(record.value(), instance + "-b" + o.batch())));
+  }
+
+  private ExactlyOnceProcessor start(ExactlyOnceProcessor p) {
+    started.add(p);
+    p.start();
+    return p;
+  }
+
+  /**
+   * Holds the first commit after {@code arm} is set in flight until {@code release} is true (or 30
+   * s pass), counting {@code holding} down when it starts holding.
+   */
+  private static CrashPoints holdOneCommit(
+      AtomicBoolean arm, CountDownLatch holding, BooleanSupplier release) {
+    return point -> {
+      if (point != CrashPoint.DURING_COMMIT || !arm.compareAndSet(true, false)) {
+        return;
+      }
+      holding.countDown();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!release.getAsBoolean() && System.nanoTime() < end) {
+        sleep(Duration.ofMillis(20));
+      }
+    };
+  }
+
+  @Test
+  void aRebalanceWhileACommitIsInFlightWaitsForItAndLosesNothing() throws Exception {
+    EmbeddedKafka kafka = KAFKA.broker();
+    String bootstrap = kafka.bootstrapServers();
+    kafka.createTopic("pipe-rb-in", 4);
+    kafka.createTopic("pipe-rb-out", 4);
+    List<Input> inputs = InputGenerator.generate(6000, 40, 11);
+
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    AtomicBoolean arm = new AtomicBoolean();
+    CountDownLatch holding = new CountDownLatch(1);
+    AtomicBoolean revokedDuringHold = new AtomicBoolean();
+    BooleanSupplier revoked =
+        () -> registry.get("exactly.processor.rebalances").counter().count() > 0;
+    // Batches close at 1,000 records, never by time within the test: while the third batch's
+    // commit is held, the engine processes the next records into a batch that is not yet due, so
+    // it keeps polling, and the rebalance reaches it there.
+    ExactlyOnceProcessor a =
+        start(
+            copier("pipe-rb", "a", "pipe-rb-in", "pipe-rb-out")
+                .commitInterval(Duration.ofSeconds(15))
+                .maxBatchRecords(1000)
+                .meterRegistry(registry)
+                .crashPoints(
+                    holdOneCommit(
+                        arm,
+                        holding,
+                        () -> {
+                          if (revoked.getAsBoolean()) {
+                            // Let the revocation callback sit waiting on this commit a while.
+                            sleep(Duration.ofMillis(500));
+                            revokedDuringHold.set(true);
+                            return true;
+                          }
+                          return false;
+                        }))
+                .build());
+    InputGenerator.produce(bootstrap, "pipe-rb-in", inputs.subList(0, 2000), 20, 0);
+    awaitCommitted(bootstrap, "pipe-rb-out", 2000);
+
+    arm.set(true);
+    InputGenerator.produce(bootstrap, "pipe-rb-in", inputs.subList(2000, 3300), 20, 0);
+    assertThat(holding.await(60, TimeUnit.SECONDS)).as("a commit is held in flight").isTrue();
+    await()
+        .atMost(WAIT)
+        .until(() -> registry.get("exactly.processor.records.in").counter().count() >= 3300);
+    ExactlyOnceProcessor b =
+        start(
+            copier("pipe-rb", "b", "pipe-rb-in", "pipe-rb-out")
+                .commitInterval(Duration.ofSeconds(15))
+                .maxBatchRecords(1000)
+                .build());
+    // More records now would fill a's open batch, and a full batch waits for the held commit
+    // instead of polling: the rebalance would only reach a after the hold.
+    await().atMost(WAIT).untilTrue(revokedDuringHold);
+    InputGenerator.produce(bootstrap, "pipe-rb-in", inputs.subList(3300, inputs.size()), 20, 0);
+
+    awaitCommitted(bootstrap, "pipe-rb-out", inputs.size());
+    assertThat(a.state()).isEqualTo(ProcessorState.RUNNING);
+    assertThat(b.state()).isEqualTo(ProcessorState.RUNNING);
+    new ExactlyOnceChecker(inputs)
+        .check(new TopicEffects(bootstrap, "pipe-rb-out"))
+        .assertExactlyOnce();
+  }
+
+  private static void awaitCommitted(String bootstrap, String topic, int count) {
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(300))
+        .until(() -> TopicReader.readCommitted(bootstrap, topic).size() >= count);
+  }
+
+  @Test
+  void anInstanceFencedWhileItsCommitIsInFlightStopsAndNothingDuplicates() throws Exception {
+    EmbeddedKafka kafka = KAFKA.broker();
+    String bootstrap = kafka.bootstrapServers();
+    kafka.createTopic("pipe-fence-in", 2);
+    kafka.createTopic("pipe-fence-out", 2);
+    List<Input> inputs = InputGenerator.generate(4000, 20, 12);
+    InputGenerator.produce(bootstrap, "pipe-fence-in", inputs.subList(0, 1000), 20, 0);
+
+    AtomicBoolean arm = new AtomicBoolean();
+    CountDownLatch holding = new CountDownLatch(1);
+    AtomicBoolean release = new AtomicBoolean();
+    ExactlyOnceProcessor first =
+        start(
+            copier("pipe-fence", "i1", "pipe-fence-in", "pipe-fence-out")
+                .crashPoints(holdOneCommit(arm, holding, release::get))
+                .build());
+    await()
+        .atMost(WAIT)
+        .until(() -> TopicReader.readCommitted(bootstrap, "pipe-fence-out").size() >= 1000);
+
+    Thread producer =
+        new Thread(
+            () ->
+                InputGenerator.produce(
+                    bootstrap, "pipe-fence-in", inputs.subList(1000, inputs.size()), 20, 1000));
+    producer.start();
+    arm.set(true);
+    assertThat(holding.await(60, TimeUnit.SECONDS)).as("a commit is held in flight").isTrue();
+    // Same instance id, so the same transactional.id: its initTransactions aborts the held
+    // transaction and bumps the epoch under the first instance.
+    ExactlyOnceProcessor second =
+        start(
+            copier("pipe-fence", "i1", "pipe-fence-in", "pipe-fence-out")
+                .process(
+                    (record, o) ->
+                        o.send(
+                            "pipe-fence-out",
+                            record.key(),
+                            RecordCodec.encodeOutput(record.value(), "second-b" + o.batch())))
+                .build());
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                TransactionState s =
+                    admin
+                        .describeTransactions(List.of("pipe-fence-i1"))
+                        .description("pipe-fence-i1")
+                        .get(10, TimeUnit.SECONDS)
+                        .state();
+                return s == TransactionState.COMPLETE_ABORT || s == TransactionState.EMPTY;
+              });
+    }
+    release.set(true);
+
+    await().atMost(WAIT).until(() -> first.state() == ProcessorState.FENCED);
+    producer.join();
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(300))
+        .until(
+            () -> TopicReader.readCommitted(bootstrap, "pipe-fence-out").size() >= inputs.size());
+    assertThat(second.state()).isEqualTo(ProcessorState.RUNNING);
+    new ExactlyOnceChecker(inputs)
+        .check(new TopicEffects(bootstrap, "pipe-fence-out"))
+        .assertExactlyOnce();
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
