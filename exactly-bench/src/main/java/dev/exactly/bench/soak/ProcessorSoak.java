@@ -190,6 +190,12 @@ public final class ProcessorSoak {
           }
         }
         awaitCommitted(admin, in, Duration.ofMinutes(5));
+        // An instance restarted in the last moments of the faults may not have installed its
+        // shutdown hook yet; a SIGTERM then ends the JVM without a clean close, which would be
+        // the soak's timing, not the processor's fault.
+        for (ChildProcess child : children.values()) {
+          child.awaitOutput("STARTED", Duration.ofSeconds(60));
+        }
         children.values().forEach(ChildProcess::terminate);
         for (Map.Entry<String, ChildProcess> e : children.entrySet()) {
           int code = e.getValue().awaitExit(Duration.ofSeconds(60));
