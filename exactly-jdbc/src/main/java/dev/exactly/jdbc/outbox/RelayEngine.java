@@ -399,7 +399,7 @@ final class RelayEngine implements OutboxRelay {
     }
   }
 
-  private static void commit(KafkaProducer<byte[], byte[]> producer) {
+  private void commit(KafkaProducer<byte[], byte[]> producer) {
     for (int attempt = 1; ; attempt++) {
       try {
         producer.commitTransaction();
@@ -409,6 +409,14 @@ final class RelayEngine implements OutboxRelay {
         if (attempt >= COMMIT_ATTEMPTS) {
           throw e;
         }
+        // Said aloud: a commit that keeps timing out is how a slow or unreachable transaction
+        // coordinator shows, and the relay publishes nothing while it waits.
+        log.warn(
+            "relay {}: Kafka commit timed out (attempt {} of {}), retrying: {}",
+            s.name(),
+            attempt,
+            COMMIT_ATTEMPTS,
+            e.getMessage());
       }
     }
   }
