@@ -6,6 +6,7 @@ import dev.exactly.testkit.ChildProcess;
 import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
+import dev.exactly.testkit.TopicWriter;
 import dev.exactly.testkit.check.CheckReport;
 import dev.exactly.testkit.check.Effect;
 import dev.exactly.testkit.check.EffectSource;
@@ -51,14 +52,16 @@ class CopyCommandTest {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+      List<ProducerRecord<String, String>> records = new ArrayList<>();
       for (int i = 0; i < 900; i++) {
         RecordHeaders h = new RecordHeaders();
         h.add("trace", ("t" + i).getBytes(StandardCharsets.UTF_8));
         // Explicit partitions unrelated to the key: the copy must keep them, not re-hash.
-        p.send(
+        records.add(
             new ProducerRecord<>(
                 "copy-src", i % 3, "k" + (i % 7), i % 50 == 0 ? null : "v" + i, h));
       }
+      TopicWriter.sendAll(p, records);
     }
     StringWriter out = new StringWriter();
     int code =

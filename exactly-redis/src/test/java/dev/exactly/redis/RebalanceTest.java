@@ -7,6 +7,7 @@ import dev.exactly.dedup.IdempotentConsumer;
 import dev.exactly.testkit.CountingHttpServer;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.ExternalService;
+import dev.exactly.testkit.TopicWriter;
 import dev.exactly.testkit.check.CheckReport;
 import dev.exactly.testkit.check.ExactlyOnceChecker;
 import dev.exactly.testkit.check.HttpEffects;
@@ -59,15 +60,17 @@ class RebalanceTest {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      List<ProducerRecord<String, String>> records = new ArrayList<>();
       for (int i = 0; i < RECORDS; i++) {
         String id = "id-" + i;
         inputs.add(new Input(id, id, 0));
-        producer.send(new ProducerRecord<>(topic, id, id));
+        records.add(new ProducerRecord<>(topic, id, id));
       }
       // a second copy of a tenth of the inputs: redelivered by the producer, not by Kafka
       for (int i = 0; i < RECORDS; i += 10) {
-        producer.send(new ProducerRecord<>(topic, "id-" + i, "id-" + i));
+        records.add(new ProducerRecord<>(topic, "id-" + i, "id-" + i));
       }
+      TopicWriter.sendAll(producer, records);
     }
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     HttpClient http = HttpClient.newHttpClient();

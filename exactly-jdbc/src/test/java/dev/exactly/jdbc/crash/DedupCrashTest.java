@@ -7,6 +7,7 @@ import dev.exactly.testkit.ChildProcess;
 import dev.exactly.testkit.CountingHttpServer;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.ExternalService;
+import dev.exactly.testkit.TopicWriter;
 import dev.exactly.testkit.check.CheckReport;
 import dev.exactly.testkit.check.ExactlyOnceChecker;
 import dev.exactly.testkit.check.HttpEffects;
@@ -55,12 +56,13 @@ class DedupCrashTest {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      List<ProducerRecord<String, String>> records = new ArrayList<>();
       for (int i = 0; i < RECORDS; i++) {
         String id = "in-" + i;
         inputs.add(new Input(id, id, 0));
-        producer.send(new ProducerRecord<>(topic, id, id));
+        records.add(new ProducerRecord<>(topic, id, id));
       }
-      producer.flush();
+      TopicWriter.sendAll(producer, records);
     }
     return inputs;
   }

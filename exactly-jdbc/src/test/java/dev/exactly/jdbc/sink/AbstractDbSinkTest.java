@@ -11,6 +11,7 @@ import dev.exactly.RetryPolicy;
 import dev.exactly.jdbc.Dialect;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
+import dev.exactly.testkit.TopicWriter;
 import dev.exactly.testkit.check.ExactlyOnceChecker;
 import dev.exactly.testkit.check.Input;
 import dev.exactly.testkit.check.TableEffects;
@@ -403,10 +404,11 @@ abstract class AbstractDbSinkTest {
             "all");
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      List<ProducerRecord<String, String>> records = new ArrayList<>();
       for (int i = from; i < from + count; i++) {
-        producer.send(new ProducerRecord<>(topic, partition, SinkFixtures.id(i), "v"));
+        records.add(new ProducerRecord<>(topic, partition, SinkFixtures.id(i), "v"));
       }
-      producer.flush();
+      TopicWriter.sendAll(producer, records);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.exactly.jdbc.sink;
 
 import dev.exactly.testkit.TopicReader;
+import dev.exactly.testkit.TopicWriter;
 import dev.exactly.testkit.check.Input;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -137,8 +138,7 @@ final class SinkFixtures {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
-      producer.send(new ProducerRecord<>(topic, key, value));
-      producer.flush();
+      TopicWriter.sendAll(producer, List.of(new ProducerRecord<>(topic, key, value)));
     }
   }
 

@@ -17,9 +17,11 @@ import dev.exactly.dedup.InMemoryDedupStore;
 import dev.exactly.dedup.StoredResult;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
+import dev.exactly.testkit.TopicWriter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -71,14 +73,15 @@ class IdempotentConsumerTest {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      List<ProducerRecord<String, String>> records = new ArrayList<>();
       for (String[] r : keyHeaderValue) {
         ProducerRecord<String, String> rec = new ProducerRecord<>(topic, r[0], r[2]);
         if (r[1] != null) {
           rec.headers().add("x-id", r[1].getBytes(StandardCharsets.UTF_8));
         }
-        producer.send(rec);
+        records.add(rec);
       }
-      producer.flush();
+      TopicWriter.sendAll(producer, records);
     }
   }
 
