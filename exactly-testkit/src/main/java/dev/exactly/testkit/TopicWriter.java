@@ -1,12 +1,8 @@
 package dev.exactly.testkit;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import dev.exactly.testkit.internal.SendFailures;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * Writes a test's inputs and fails when any of them did not reach Kafka.
@@ -20,40 +16,29 @@ public final class TopicWriter {
   private TopicWriter() {}
 
   /**
-   * Sends every record, flushes, and waits for each acknowledgement.
+   * Sends every record and flushes, which waits for each acknowledgement.
    *
    * @throws IllegalStateException naming how many sends failed and the first failure's cause
    */
   public static <K, V> void sendAll(
       Producer<K, V> producer, Iterable<? extends ProducerRecord<K, V>> records) {
-    List<Future<RecordMetadata>> sent = new ArrayList<>();
+    SendFailures failures = new SendFailures();
+    int sent = 0;
     for (ProducerRecord<K, V> r : records) {
-      sent.add(producer.send(r));
+      producer.send(r, failures);
+      sent++;
     }
     producer.flush();
-    int failed = 0;
-    Throwable first = null;
-    for (Future<RecordMetadata> f : sent) {
-      try {
-        f.get();
-      } catch (ExecutionException e) {
-        failed++;
-        first = first == null ? e.getCause() : first;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for test inputs to be sent", e);
-      }
-    }
-    if (failed > 0) {
+    if (failures.count() > 0) {
       throw new IllegalStateException(
-          failed
+          failures.count()
               + " of "
-              + sent.size()
+              + sent
               + " test inputs were not written to Kafka; the test cannot judge its output"
               + " (first failure: "
-              + first
+              + failures.first()
               + ")",
-          first);
+          failures.first());
     }
   }
 }

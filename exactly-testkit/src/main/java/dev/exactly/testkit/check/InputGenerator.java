@@ -1,5 +1,6 @@
 package dev.exactly.testkit.check;
 
+import dev.exactly.testkit.internal.SendFailures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -69,19 +68,13 @@ public final class InputGenerator {
     // A send that fails for good (seen right after a topic is created: NOT_LEADER_OR_FOLLOWER,
     // then OUT_OF_ORDER_SEQUENCE until the delivery timeout) would otherwise vanish, and the
     // checker would blame the system under test for losing an input it never received.
-    AtomicInteger failed = new AtomicInteger();
-    AtomicReference<Exception> firstFailure = new AtomicReference<>();
+    SendFailures failures = new SendFailures();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
       for (int i = 0; i < inputs.size(); i++) {
         Input input = inputs.get(i);
         producer.send(
             new ProducerRecord<>(topic, input.key(), RecordCodec.encodeInput(input, payload)),
-            (metadata, e) -> {
-              if (e != null) {
-                failed.incrementAndGet();
-                firstFailure.compareAndSet(null, e);
-              }
-            });
+            failures);
         if (perSecond > 0 && i % 100 == 99) {
           long due = start + TimeUnit.SECONDS.toNanos(1) * (i + 1) / perSecond;
           long wait = due - System.nanoTime();
@@ -92,17 +85,17 @@ public final class InputGenerator {
       }
       producer.flush();
     }
-    if (failed.get() > 0) {
+    if (failures.count() > 0) {
       throw new IllegalStateException(
-          failed.get()
+          failures.count()
               + " of "
               + inputs.size()
               + " inputs could not be written to "
               + topic
               + ", so a check against them would report losses the system under test never"
               + " caused; the first error: "
-              + firstFailure.get(),
-          firstFailure.get());
+              + failures.first(),
+          failures.first());
     }
   }
 
