@@ -12,7 +12,6 @@ import dev.exactly.internal.KafkaSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -58,11 +57,12 @@ import org.slf4j.LoggerFactory;
  * sendOffsetsToTransaction} and {@code commitTransaction} to a committer thread and goes on polling
  * and processing the next batch while they run. One producer has one transaction at a time, so the
  * next batch's outputs are held in memory until the commit has returned; only then does the engine
- * begin the next transaction and send them. At most one commit is in flight, and the engine waits
- * for it (see {@link #settle}) before anything that needs the committed positions: the next commit,
- * an abort and rewind, a revocation, a loss, or close. If the in-flight commit fails, its
- * transaction is aborted, the held outputs are dropped and every partition is rewound to its last
- * committed offset, exactly as when a batch fails on the engine thread.
+ * begin the next transaction and send them ({@link HeldOutputs} says why they are copied). At most
+ * one commit is in flight, and the engine waits for it (see {@link #settle}) before anything that
+ * needs the committed positions: the next commit, an abort and rewind, a revocation, a loss, or
+ * close. If the in-flight commit fails, its transaction is aborted, the held outputs are dropped
+ * and every partition is rewound to its last committed offset, exactly as when a batch fails on the
+ * engine thread.
  */
 final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
@@ -98,7 +98,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   // Exactly-once only: whether the open batch's transaction has begun. Until it has (while the
   // previous batch commits), the batch's outputs wait in held.
   private boolean transactionOpen;
-  private final List<ProducerRecord<byte[], byte[]>> held = new ArrayList<>();
+  private final HeldOutputs held = new HeldOutputs();
   private InFlight inFlight;
   private ExecutorService committer;
   private int batchRecords;
@@ -447,10 +447,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       throw isFenced(e) ? new Fenced(e) : e;
     }
     transactionOpen = true;
-    for (ProducerRecord<byte[], byte[]> r : held) {
-      send(r);
-    }
-    held.clear();
+    held.drainTo(this::send);
   }
 
   /**

@@ -1,0 +1,139 @@
+package dev.exactly.processor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * The outputs of the next batch while the previous one commits, with their keys and values copied
+ * into chunks of memory that are kept from batch to batch.
+ *
+ * <p>Why copy: held as records, a batch of outputs (about 10 MB at the defaults) stays alive across
+ * young collections, so each collection copies it and promotes part of it to the old generation,
+ * and a stop-the-world pause stops the producer's sends too. Measured in exactly-bench (600,000 x 1
+ * KB, Serial GC): young pauses while exactly-once ran averaged 19 ms with records held and 6.6 ms
+ * with this copy, against 2 ms for at-least-once, which holds nothing. The chunks reach the old
+ * generation once and are reused; the copies made when the outputs go out die at once, which costs
+ * a young collection nothing.
+ */
+final class HeldOutputs {
+  static final int CHUNK_BYTES = 1 << 20;
+  // Up to 32 MiB (the producer's default buffer.memory) is kept for the next batch; a larger
+  // backlog's chunks are let go once it has gone out.
+  private static final int CHUNKS_KEPT = 32;
+
+  private final List<byte[]> chunks = new ArrayList<>();
+  private final List<Held> records = new ArrayList<>();
+  private int chunk;
+  private int position;
+
+  /** Copies the record's key and value; the record itself is not kept. */
+  void add(ProducerRecord<byte[], byte[]> record) {
+    byte[] key = record.key();
+    byte[] value = record.value();
+    int keyLength = key == null ? -1 : key.length;
+    int valueLength = value == null ? -1 : value.length;
+    int bytes = Math.max(0, keyLength) + Math.max(0, valueLength);
+    if (bytes > CHUNK_BYTES / 4) {
+      // Large outputs are few: copying them would save little and waste chunk space.
+      records.add(new Held(record, -1, 0, 0, 0));
+      return;
+    }
+    if (chunks.isEmpty() || position + bytes > CHUNK_BYTES) {
+      if (!chunks.isEmpty()) {
+        chunk++;
+      }
+      if (chunk == chunks.size()) {
+        chunks.add(new byte[CHUNK_BYTES]);
+      }
+      position = 0;
+    }
+    byte[] into = chunks.get(chunk);
+    int offset = position;
+    if (key != null) {
+      System.arraycopy(key, 0, into, position, key.length);
+      position += key.length;
+    }
+    if (value != null) {
+      System.arraycopy(value, 0, into, position, value.length);
+      position += value.length;
+    }
+    records.add(new Held(record, chunk, offset, keyLength, valueLength));
+  }
+
+  boolean isEmpty() {
+    return records.isEmpty();
+  }
+
+  /**
+   * Hands every held output to {@code sink} in the order added, then forgets them all, also when
+   * {@code sink} throws (the caller then drops the batch).
+   */
+  void drainTo(Consumer<ProducerRecord<byte[], byte[]>> sink) {
+    try {
+      for (Held h : records) {
+        sink.accept(h.toRecord(chunks));
+      }
+    } finally {
+      clear();
+    }
+  }
+
+  void clear() {
+    records.clear();
+    chunk = 0;
+    position = 0;
+    if (chunks.size() > CHUNKS_KEPT) {
+      chunks.subList(CHUNKS_KEPT, chunks.size()).clear();
+    }
+  }
+
+  /**
+   * One held output. {@code chunk} is -1 when the original record is kept whole; otherwise only its
+   * topic, partition, timestamp and headers are read from it, and its key and value come from the
+   * chunk (a length of -1 is a null).
+   */
+  private static final class Held {
+    private final String topic;
+    private final Integer partition;
+    private final Long timestamp;
+    private final Headers headers;
+    private final ProducerRecord<byte[], byte[]> whole;
+    private final int chunk;
+    private final int offset;
+    private final int keyLength;
+    private final int valueLength;
+
+    Held(
+        ProducerRecord<byte[], byte[]> record,
+        int chunk,
+        int offset,
+        int keyLength,
+        int valueLength) {
+      this.whole = chunk < 0 ? record : null;
+      this.topic = record.topic();
+      this.partition = record.partition();
+      this.timestamp = record.timestamp();
+      this.headers = record.headers();
+      this.chunk = chunk;
+      this.offset = offset;
+      this.keyLength = keyLength;
+      this.valueLength = valueLength;
+    }
+
+    ProducerRecord<byte[], byte[]> toRecord(List<byte[]> chunks) {
+      if (whole != null) {
+        return whole;
+      }
+      byte[] from = chunks.get(chunk);
+      int valueOffset = offset + Math.max(0, keyLength);
+      byte[] key = keyLength < 0 ? null : Arrays.copyOfRange(from, offset, valueOffset);
+      byte[] value =
+          valueLength < 0 ? null : Arrays.copyOfRange(from, valueOffset, valueOffset + valueLength);
+      return new ProducerRecord<>(topic, partition, timestamp, key, value, headers);
+    }
+  }
+}
