@@ -294,7 +294,7 @@ public final class ProcessorBenchmark {
       streams.start();
       return () -> streams.close(Duration.ofSeconds(30));
     }
-    ExactlyOnceProcessor processor =
+    ExactlyOnceProcessor.Builder<byte[], byte[], byte[], byte[]> builder =
         ExactlyOnceProcessor.builder(Map.of("bootstrap.servers", bootstrap))
             .groupId(group)
             .instanceId("bench")
@@ -303,11 +303,14 @@ public final class ProcessorBenchmark {
                     ? Guarantee.EXACTLY_ONCE
                     : Guarantee.AT_LEAST_ONCE_NOT_EXACTLY_ONCE)
             .commitInterval(Duration.ofMillis(100))
-            .maxBatchRecords(Integer.getInteger("bench.maxBatchRecords", 10_000))
             .meterRegistry(registry)
             .input(in, new ByteArrayDeserializer(), new ByteArrayDeserializer())
-            .process((record, o) -> o.send(out, record.key(), record.value()))
-            .build();
+            .process((record, o) -> o.send(out, record.key(), record.value()));
+    Integer maxBatchRecords = Integer.getInteger("bench.maxBatchRecords"); // default: the builder's
+    if (maxBatchRecords != null) {
+      builder.maxBatchRecords(maxBatchRecords);
+    }
+    ExactlyOnceProcessor processor = builder.build();
     processor.start();
     return () -> processor.close(Duration.ofSeconds(30));
   }

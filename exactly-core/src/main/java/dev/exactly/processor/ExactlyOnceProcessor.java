@@ -98,7 +98,7 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
     Serializer<?> valueSerializer = new ByteArraySerializer();
     RecordProcessor<?, ?, ?, ?> processor;
     Duration commitInterval = Duration.ofMillis(100);
-    int maxBatchRecords = 10_000;
+    int maxBatchRecords = 50_000;
     String deadLetterTopic;
     RetryPolicy retry = RetryPolicy.DEFAULT;
     final List<Class<? extends Throwable>> nonRetriable =
@@ -150,13 +150,22 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
       return this;
     }
 
-    /** The longest a batch stays open before it commits; default 100 ms. */
+    /**
+     * How long a batch stays open before it commits; default 100 ms. Exactly-once, a batch cannot
+     * commit before the previous batch's commit has returned; while that runs and records keep
+     * coming, the batch goes on growing and commits as soon as it can.
+     */
     public Builder<K, V, OK, OV> commitInterval(Duration interval) {
       this.commitInterval = Objects.requireNonNull(interval, "commitInterval");
       return this;
     }
 
-    /** The most input records in one batch; default 10,000. */
+    /**
+     * The most input records in one batch; default 50,000. A batch also ends when 64 MiB of outputs
+     * wait for the previous batch's commit. Larger batches make fewer transactions (each costs a
+     * few round trips on the producer's connection) but hold more outputs in memory and redo more
+     * work after a failure.
+     */
     public Builder<K, V, OK, OV> maxBatchRecords(int max) {
       this.maxBatchRecords = max;
       return this;

@@ -29,6 +29,7 @@ final class HeldOutputs {
   private final List<Held> records = new ArrayList<>();
   private int chunk;
   private int position;
+  private long bytes;
 
   /** Copies the record's key and value; the record itself is not kept. */
   void add(ProducerRecord<byte[], byte[]> record) {
@@ -37,6 +38,7 @@ final class HeldOutputs {
     int keyLength = key == null ? -1 : key.length;
     int valueLength = value == null ? -1 : value.length;
     int bytes = Math.max(0, keyLength) + Math.max(0, valueLength);
+    this.bytes += bytes;
     if (bytes > CHUNK_BYTES / 4) {
       // Large outputs are few: copying them would save little and waste chunk space.
       records.add(new Held(record, -1, 0, 0, 0));
@@ -68,6 +70,11 @@ final class HeldOutputs {
     return records.isEmpty();
   }
 
+  /** The key and value bytes held. */
+  long bytes() {
+    return bytes;
+  }
+
   /**
    * Hands every held output to {@code sink} in the order added, then forgets them all, also when
    * {@code sink} throws (the caller then drops the batch).
@@ -86,6 +93,7 @@ final class HeldOutputs {
     records.clear();
     chunk = 0;
     position = 0;
+    bytes = 0;
     if (chunks.size() > CHUNKS_KEPT) {
       chunks.subList(CHUNKS_KEPT, chunks.size()).clear();
     }

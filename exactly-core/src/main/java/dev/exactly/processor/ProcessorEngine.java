@@ -67,6 +67,9 @@ import org.slf4j.LoggerFactory;
 final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
   private static final Duration CLIENT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+  // A batch whose outputs wait for the commit in flight ends at this size whatever
+  // maxBatchRecords allows, so that large records cannot make the held outputs unbounded.
+  static final long MAX_HELD_BYTES = 64L << 20;
 
   private final ProcessorSettings settings;
   private final ProcessorMetrics metrics;
@@ -258,7 +261,9 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
         process(record);
         // Either way, a false means the partitions were rewound: the rest of this poll's records
         // lie past the rewind point and will come again.
-        boolean full = batchRecords >= settings.maxBatchRecords() && !commitAfterPoll;
+        boolean full =
+            (batchRecords >= settings.maxBatchRecords() || held.bytes() >= MAX_HELD_BYTES)
+                && !commitAfterPoll;
         if (full ? !commitBatch(false) : !catchUp()) {
           return;
         }
@@ -285,7 +290,8 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     }
     if (batchOpen
         && !commitAfterPoll
-        && System.nanoTime() - batchStartNanos >= settings.commitInterval().toNanos()) {
+        && System.nanoTime() - batchStartNanos >= settings.commitInterval().toNanos()
+        && (records.isEmpty() || !commitRunning())) {
       commitBatch(false);
     }
     long lag = 0;
@@ -537,6 +543,16 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     }
     settings.crashPoints().reached(CrashPoint.DURING_COMMIT);
     commitTransactionRetryingTimeouts(batch);
+  }
+
+  /**
+   * Whether the commit in flight is still running. While it is and records keep coming, a batch
+   * past its interval stays open instead of waiting: it could not commit before that commit returns
+   * anyway, and growing it meanwhile spreads each transaction's fixed cost over more records
+   * (measured in exactly-bench: the engine stood idle 35-65 % of the time waiting).
+   */
+  private boolean commitRunning() {
+    return inFlight != null && !inFlight.result.isDone();
   }
 
   /**

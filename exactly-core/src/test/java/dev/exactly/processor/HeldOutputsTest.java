@@ -24,6 +24,7 @@ class HeldOutputsTest {
             new ProducerRecord<>("a", null, (Long) null, bytes("k3"), (byte[]) null),
             new ProducerRecord<>("c", 0, (Long) null, new byte[0], new byte[0]));
     in.forEach(held::add);
+    assertThat(held.bytes()).isEqualTo(4 + 2 + 2 + 0);
 
     List<ProducerRecord<byte[], byte[]>> out = drain();
 
@@ -39,6 +40,7 @@ class HeldOutputsTest {
       assertThat(b.value()).isEqualTo(a.value());
     }
     assertThat(held.isEmpty()).isTrue();
+    assertThat(held.bytes()).isZero();
     assertThat(drain()).isEmpty();
   }
 
@@ -74,6 +76,7 @@ class HeldOutputsTest {
     held.add(new ProducerRecord<>("t", bytes("small")));
     held.add(large);
     held.add(new ProducerRecord<>("t", bytes("after")));
+    assertThat(held.bytes()).isEqualTo(5 + HeldOutputs.CHUNK_BYTES / 2 + 5);
 
     List<ProducerRecord<byte[], byte[]>> out = drain();
 
