@@ -161,7 +161,7 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
     }
 
     /**
-     * The most input records in one batch; default 50,000. A batch also ends when 64 MiB of outputs
+     * The most input records in one batch; default 50,000. A batch also ends when 32 MiB of outputs
      * wait for the previous batch's commit. Larger batches make fewer transactions (each costs a
      * few round trips on the producer's connection) but hold more outputs in memory and redo more
      * work after a failure.

@@ -68,8 +68,9 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
   private static final Duration CLIENT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
   // A batch whose outputs wait for the commit in flight ends at this size whatever
-  // maxBatchRecords allows, so that large records cannot make the held outputs unbounded.
-  static final long MAX_HELD_BYTES = 64L << 20;
+  // maxBatchRecords allows, so that large records cannot make the held outputs unbounded. It is
+  // the producer's default buffer.memory: the held outputs then go out without waiting for room.
+  static final long MAX_HELD_BYTES = 32L << 20;
 
   private final ProcessorSettings settings;
   private final ProcessorMetrics metrics;
