@@ -367,9 +367,11 @@ public final class ProcessorBenchmark {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
   }
 
+  /** The middle value, or the mean of the two middle values of an even count. */
   private static double median(List<Double> values) {
     List<Double> s = new ArrayList<>(values);
     Collections.sort(s);
-    return s.get(s.size() / 2);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 }
