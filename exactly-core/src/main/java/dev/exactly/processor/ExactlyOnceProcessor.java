@@ -152,8 +152,8 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
 
     /**
      * How long a batch stays open before it commits; default 100 ms. Exactly-once, a batch cannot
-     * commit before the previous batch's commit has returned; while that runs and records keep
-     * coming, the batch goes on growing for up to one more interval.
+     * commit before the previous batch's commit has returned; the engine waits for that commit
+     * first.
      */
     public Builder<K, V, OK, OV> commitInterval(Duration interval) {
       this.commitInterval = Objects.requireNonNull(interval, "commitInterval");

@@ -289,12 +289,9 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       sleepWhileRunning(r.backoff);
       return;
     }
-    long open = System.nanoTime() - batchStartNanos;
-    long interval = settings.commitInterval().toNanos();
     if (batchOpen
         && !commitAfterPoll
-        && open >= interval
-        && (records.isEmpty() || !commitRunning() || open >= 2 * interval)) {
+        && System.nanoTime() - batchStartNanos >= settings.commitInterval().toNanos()) {
       commitBatch(false);
     }
     long lag = 0;
@@ -546,19 +543,6 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     }
     settings.crashPoints().reached(CrashPoint.DURING_COMMIT);
     commitTransactionRetryingTimeouts(batch);
-  }
-
-  /**
-   * Whether the commit in flight is still running. While it is and records keep coming, a batch
-   * past its interval stays open instead of waiting, for at most one more interval: it could not
-   * commit before that commit returns anyway, and growing it meanwhile spreads each transaction's
-   * fixed cost over more records (measured in exactly-bench: the engine stood idle 35-65 % of the
-   * time waiting). The bound keeps a slow commit (brokers being killed) from letting one batch take
-   * in a whole backlog, which the next crash then throws away: unbounded, the short soak ended up
-   * with 3 transactions for 40,000 records and stalled under its kills (2 runs in 4).
-   */
-  private boolean commitRunning() {
-    return inFlight != null && !inFlight.result.isDone();
   }
 
   /**
