@@ -240,14 +240,24 @@ public final class ProcessorSoak {
     // Runs until every input is committed and the last scaling step (3 -> 2) has happened: a group
     // that catches up after a fault can jump past the last third between two progress reads, and
     // the scale-down must still be exercised.
-    while (committed < records || target != 2) {
+    // It also runs until every kind of fault has happened once, and it never skips the 1 -> 3
+    // step or leaves 3 instances within seconds: a fast run used to end before its first pause,
+    // and a slow commit of a large batch could jump past the middle third.
+    Instant scaledAt = now;
+    while (committed < records || target != 2 || kills == 0 || pauses == 0 || brokerKills == 0) {
       now = Instant.now();
       if (now.isAfter(giveUp)) {
         throw new IllegalStateException(
             "the group committed only " + committed + " of " + records + " before giving up");
       }
       int wanted = committed < records / 3 ? 1 : committed < 2L * records / 3 ? 3 : 2;
+      if (target == 1 && wanted == 2) {
+        wanted = 3;
+      } else if (target == 3 && wanted == 2 && now.isBefore(scaledAt.plusSeconds(5))) {
+        wanted = 3;
+      }
       if (wanted != target) {
+        scaledAt = now;
         scaling.add(target + " -> " + wanted + " at " + committed + " committed, " + elapsed());
         log("scaling " + target + " -> " + wanted + " instances");
         for (int i = target; i < wanted; i++) {
@@ -299,8 +309,10 @@ public final class ProcessorSoak {
           paused.pause();
           pauses++;
           resumeAt = now.plus(length);
+          nextPause = now.plus(between(schedule.pause()));
+        } else {
+          nextPause = now.plusSeconds(1); // every instance is restarting: try again soon
         }
-        nextPause = now.plus(between(schedule.pause()));
       }
       if (paused != null && now.isAfter(resumeAt)) {
         log("SIGCONT " + paused.name());
