@@ -32,10 +32,11 @@ import org.apache.kafka.common.TopicPartition;
  * the group has committed every input, a random instance is SIGKILLed every 5-15 s, an instance is
  * frozen with SIGSTOP for longer than the session timeout every 20-40 s (then SIGCONT), and a
  * broker is SIGKILLed every 30-60 s and restarted 5-10 s later. The group runs 1 instance for the
- * first third of the inputs, 3 for the second and 2 for the last. Then faults stop, every instance
- * closes cleanly, and the checker, the aborted-read monitor and the hanging-transaction check judge
- * the output. The main prints a summary and exits 1 on any violation, 2 when the run itself could
- * not finish.
+ * first third of the inputs, 3 for the second (at least 5 s, even when progress jumps) and 2 for
+ * the last. Once every input is committed and each kind of fault has happened, faults stop, every
+ * instance closes cleanly, and the checker, the aborted-read monitor and the hanging-transaction
+ * check judge the output. The main prints a summary and exits 1 on any violation, 2 when the run
+ * itself could not finish.
  *
  * <pre>
  * --seed 42 --records 1000000 --rate 5000 --guarantee exactly-once|at-least-once
