@@ -137,15 +137,13 @@ public final class ProcessorBenchmark {
         List<Double> eo = throughput.get(Contender.EXACTLY_ONCE);
         List<Double> alo = throughput.get(Contender.AT_LEAST_ONCE);
         if (alo != null) {
-          List<String> perRound = new ArrayList<>();
-          for (int i = 0; i < eo.size(); i++) {
-            perRound.add(String.format("%.2f", eo.get(i) / alo.get(i)));
-          }
-          System.out.println("exactly-once / at-least-once per round: " + perRound);
           List<Double> ratios = new ArrayList<>();
           for (int i = 0; i < eo.size(); i++) {
             ratios.add(eo.get(i) / alo.get(i));
           }
+          System.out.println(
+              "exactly-once / at-least-once per round: "
+                  + ratios.stream().map(r -> String.format("%.2f", r)).toList());
           // Rounds run minutes apart on a shared machine; a round's two contenders run seconds
           // apart, so the median of the per-round ratios is the steadier figure.
           System.out.printf(

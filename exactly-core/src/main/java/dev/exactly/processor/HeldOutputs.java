@@ -21,9 +21,11 @@ import org.apache.kafka.common.header.Headers;
  */
 final class HeldOutputs {
   static final int CHUNK_BYTES = 1 << 20;
-  // Up to 32 MiB (the producer's default buffer.memory) is kept for the next batch; a larger
-  // backlog's chunks are let go once it has gone out.
-  private static final int CHUNKS_KEPT = 32;
+  // The most a batch holds before it ends, whatever maxBatchRecords allows, so that large records
+  // cannot make the held outputs unbounded. It is the producer's default buffer.memory: the held
+  // outputs then go out without waiting for room. That many chunks are kept for the next batch.
+  static final long MAX_BYTES = 32L << 20;
+  private static final int CHUNKS_KEPT = (int) (MAX_BYTES / CHUNK_BYTES);
 
   private final List<byte[]> chunks = new ArrayList<>();
   private final List<Held> records = new ArrayList<>();
@@ -73,6 +75,11 @@ final class HeldOutputs {
   /** The key and value bytes held. */
   long bytes() {
     return bytes;
+  }
+
+  /** Whether the batch holding these outputs must end (see {@link #MAX_BYTES}). */
+  boolean full() {
+    return bytes >= MAX_BYTES;
   }
 
   /**

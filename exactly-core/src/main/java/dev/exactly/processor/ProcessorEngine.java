@@ -67,10 +67,6 @@ import org.slf4j.LoggerFactory;
 final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
   private static final Duration CLIENT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
-  // A batch whose outputs wait for the commit in flight ends at this size whatever
-  // maxBatchRecords allows, so that large records cannot make the held outputs unbounded. It is
-  // the producer's default buffer.memory: the held outputs then go out without waiting for room.
-  static final long MAX_HELD_BYTES = 32L << 20;
 
   private final ProcessorSettings settings;
   private final ProcessorMetrics metrics;
@@ -263,8 +259,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
         // Either way, a false means the partitions were rewound: the rest of this poll's records
         // lie past the rewind point and will come again.
         boolean full =
-            (batchRecords >= settings.maxBatchRecords() || held.bytes() >= MAX_HELD_BYTES)
-                && !commitAfterPoll;
+            (batchRecords >= settings.maxBatchRecords() || held.full()) && !commitAfterPoll;
         if (full ? !commitBatch(false) : !catchUp()) {
           return;
         }

@@ -70,6 +70,20 @@ class HeldOutputsTest {
   }
 
   @Test
+  void isFullAtItsByteBoundAndEmptyAgainOnceDrained() {
+    byte[] value = value(7, 64 * 1024);
+    while (held.bytes() + value.length < HeldOutputs.MAX_BYTES) {
+      held.add(new ProducerRecord<>("t", value));
+      assertThat(held.full()).isFalse();
+    }
+    held.add(new ProducerRecord<>("t", value));
+
+    assertThat(held.full()).isTrue();
+    drain();
+    assertThat(held.full()).isFalse();
+  }
+
+  @Test
   void keepsALargeRecordWhole() {
     ProducerRecord<byte[], byte[]> large =
         new ProducerRecord<>("t", value(1, HeldOutputs.CHUNK_BYTES / 2));
