@@ -98,7 +98,7 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
     Serializer<?> valueSerializer = new ByteArraySerializer();
     RecordProcessor<?, ?, ?, ?> processor;
     Duration commitInterval = Duration.ofMillis(100);
-    int maxBatchRecords = 10_000;
+    int maxBatchRecords = 50_000;
     String deadLetterTopic;
     RetryPolicy retry = RetryPolicy.DEFAULT;
     final List<Class<? extends Throwable>> nonRetriable =
@@ -152,8 +152,8 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
 
     /**
      * How long a batch stays open before it commits; default 100 ms. Exactly-once, a batch cannot
-     * commit before the previous batch's commit has returned; the engine waits for that commit
-     * first.
+     * commit before the previous batch's commit has returned; while that runs and records keep
+     * coming, the batch goes on growing for up to one more interval.
      */
     public Builder<K, V, OK, OV> commitInterval(Duration interval) {
       this.commitInterval = Objects.requireNonNull(interval, "commitInterval");
@@ -161,10 +161,10 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
     }
 
     /**
-     * The most input records in one batch; default 10,000. A batch also ends when 32 MiB of outputs
+     * The most input records in one batch; default 50,000. A batch also ends when 32 MiB of outputs
      * wait for the previous batch's commit. Larger batches make fewer transactions (each costs a
-     * few round trips on the producer's connection; 50,000 measured faster in exactly-bench) but
-     * hold more outputs in memory and redo more work after a crash.
+     * few round trips on the producer's connection) but hold more outputs in memory and redo more
+     * work after a failure.
      */
     public Builder<K, V, OK, OV> maxBatchRecords(int max) {
       this.maxBatchRecords = max;

@@ -60,9 +60,10 @@ import org.slf4j.LoggerFactory;
  * begin the next transaction and send them ({@link HeldOutputs} says why they are copied). At most
  * one commit is in flight, and the engine waits for it (see {@link #settle}) before anything that
  * needs the committed positions: the next commit, an abort and rewind, a revocation, a loss, or
- * close. If the in-flight commit fails, its transaction is aborted, the held outputs are dropped
- * and every partition is rewound to its last committed offset, exactly as when a batch fails on the
- * engine thread.
+ * close. A batch whose interval passes while that commit still runs goes on growing for up to one
+ * more interval rather than waiting (see {@link #commitRunning}). If the in-flight commit fails,
+ * its transaction is aborted, the held outputs are dropped and every partition is rewound to its
+ * last committed offset, exactly as when a batch fails on the engine thread.
  */
 final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
@@ -284,9 +285,12 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       sleepWhileRunning(r.backoff);
       return;
     }
+    long open = System.nanoTime() - batchStartNanos;
+    long interval = settings.commitInterval().toNanos();
     if (batchOpen
         && !commitAfterPoll
-        && System.nanoTime() - batchStartNanos >= settings.commitInterval().toNanos()) {
+        && open >= interval
+        && (records.isEmpty() || !commitRunning() || open >= 2 * interval)) {
       commitBatch(false);
     }
     long lag = 0;
@@ -538,6 +542,19 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     }
     settings.crashPoints().reached(CrashPoint.DURING_COMMIT);
     commitTransactionRetryingTimeouts(batch);
+  }
+
+  /**
+   * Whether the commit in flight is still running. While it is and records keep coming, a batch
+   * past its interval stays open instead of waiting, for at most one more interval: it could not
+   * commit before that commit returns anyway, and growing it meanwhile spreads each transaction's
+   * fixed requests over more records (measured in exactly-bench: exactly-once / at-least-once went
+   * from 0.79 to 0.90, together with the 50,000-record default). The bound keeps a slow commit
+   * (brokers being killed) from letting one batch take in a whole backlog that the next crash
+   * throws away: unbounded, a short soak run carried 40,000 records in 3 transactions and stalled.
+   */
+  private boolean commitRunning() {
+    return inFlight != null && !inFlight.result.isDone();
   }
 
   /**

@@ -238,12 +238,10 @@ public final class ProcessorSoak {
     Instant brokerBackAt = Instant.MAX;
     long committed = 0;
     int target = 0;
-    // Runs until every input is committed and the last scaling step (3 -> 2) has happened: a group
-    // that catches up after a fault can jump past the last third between two progress reads, and
-    // the scale-down must still be exercised.
-    // It also runs until every kind of fault has happened once, and it never skips the 1 -> 3
-    // step or leaves 3 instances within seconds: a fast run used to end before its first pause,
-    // and a slow commit of a large batch could jump past the middle third.
+    // Runs until every input is committed, the group has scaled 1 -> 3 -> 2 (3 held for at least
+    // 5 s) and every kind of fault has happened once. A group catching up after a fault can jump
+    // past a third of the inputs between two progress reads, and a fast run used to end before
+    // its first pause; every step must still be exercised.
     Instant scaledAt = now;
     while (committed < records || target != 2 || kills == 0 || pauses == 0 || brokerKills == 0) {
       now = Instant.now();

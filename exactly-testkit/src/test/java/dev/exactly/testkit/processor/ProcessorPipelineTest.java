@@ -21,9 +21,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -54,7 +56,12 @@ class ProcessorPipelineTest {
 
   private ExactlyOnceProcessor.Builder<String, Input, String, byte[]> copier(
       String group, String instance, String in, String out) {
-    Map<String, Object> props = new HashMap<>();
+    return copier(group, instance, in, out, Map.of());
+  }
+
+  private ExactlyOnceProcessor.Builder<String, Input, String, byte[]> copier(
+      String group, String instance, String in, String out, Map<String, Object> extra) {
+    Map<String, Object> props = new HashMap<>(extra);
     props.put("bootstrap.servers", KAFKA.broker().bootstrapServers());
     // The running instance hears of a rebalance within a fraction of the held commit.
     props.put("heartbeat.interval.ms", 200);
@@ -157,6 +164,75 @@ class ProcessorPipelineTest {
     assertThat(b.state()).isEqualTo(ProcessorState.RUNNING);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(bootstrap, "pipe-rb-out"))
+        .assertExactlyOnce();
+  }
+
+  /**
+   * A batch past its interval keeps taking in records while the commit before it is still running,
+   * since it could not commit sooner anyway, but for one more interval at most: a slow commit must
+   * not let one transaction swallow a backlog that a crash would then throw away. The commit before
+   * is held for 5 s with a 1 s interval and a backlog waiting, so the next batch takes in records
+   * for about 2 s: about 1 s if it waited at its interval, about 5 s if it grew for as long as the
+   * hold. The function takes 1 ms a record, so the backlog lasts and the spans are its own, not the
+   * producer's timing.
+   */
+  @Test
+  void aBatchGrowsWhileTheCommitBeforeItRunsForOneMoreIntervalAtMost() throws Exception {
+    EmbeddedKafka kafka = KAFKA.broker();
+    String bootstrap = kafka.bootstrapServers();
+    kafka.createTopic("pipe-grow-in", 1);
+    kafka.createTopic("pipe-grow-out", 1);
+    List<Input> inputs = InputGenerator.generate(4700, 20, 13);
+    InputGenerator.produce(bootstrap, "pipe-grow-in", inputs.subList(0, 200), 20, 0);
+
+    AtomicBoolean arm = new AtomicBoolean();
+    CountDownLatch holding = new CountDownLatch(1);
+    AtomicLong holdStart = new AtomicLong();
+    BooleanSupplier fiveSecondsOn =
+        () -> {
+          long now = System.nanoTime();
+          holdStart.compareAndSet(0, now);
+          return now - holdStart.get() >= TimeUnit.SECONDS.toNanos(5);
+        };
+    // First and last time a record was processed, per batch, once measuring.
+    AtomicBoolean measuring = new AtomicBoolean();
+    Map<Long, long[]> spans = new ConcurrentHashMap<>();
+    start(
+        copier("pipe-grow", "g", "pipe-grow-in", "pipe-grow-out", Map.of("max.poll.records", 50))
+            .commitInterval(Duration.ofSeconds(1))
+            .maxBatchRecords(100_000)
+            .crashPoints(holdOneCommit(arm, holding, fiveSecondsOn))
+            .process(
+                (record, o) -> {
+                  if (measuring.get()) {
+                    long now = System.nanoTime();
+                    spans.merge(
+                        o.batch(), new long[] {now, now}, (a, b) -> new long[] {a[0], b[1]});
+                    sleep(Duration.ofMillis(1));
+                  }
+                  o.send(
+                      "pipe-grow-out",
+                      record.key(),
+                      RecordCodec.encodeOutput(record.value(), "g-b" + o.batch()));
+                })
+            .build());
+    awaitCommitted(bootstrap, "pipe-grow-out", 200);
+
+    measuring.set(true);
+    arm.set(true);
+    InputGenerator.produce(bootstrap, "pipe-grow-in", inputs.subList(200, inputs.size()), 20, 0);
+    assertThat(holding.await(60, TimeUnit.SECONDS)).as("a commit was held in flight").isTrue();
+    awaitCommitted(bootstrap, "pipe-grow-out", inputs.size());
+
+    // The first batch measured is the one whose commit was held; the next one grew.
+    long held = spans.keySet().stream().min(Long::compare).orElseThrow();
+    long[] grown = spans.get(held + 1);
+    assertThat(grown).as("the batch after the held one, of %s", spans.keySet()).isNotNull();
+    assertThat(Duration.ofNanos(grown[1] - grown[0]))
+        .as("how long the batch after the held commit took in records")
+        .isBetween(Duration.ofMillis(1750), Duration.ofMillis(3500));
+    new ExactlyOnceChecker(inputs)
+        .check(new TopicEffects(bootstrap, "pipe-grow-out"))
         .assertExactlyOnce();
   }
 
