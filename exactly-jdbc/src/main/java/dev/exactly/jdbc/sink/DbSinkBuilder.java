@@ -46,6 +46,7 @@ public final class DbSinkBuilder<K, V> {
   private MeterRegistry meterRegistry;
   private SinkFaults faults = SinkFaults.NONE;
   private String instanceName = "db-sink";
+  private Duration lockWait = SinkEngine.LOCK_WAIT;
 
   DbSinkBuilder() {}
 
@@ -151,6 +152,15 @@ public final class DbSinkBuilder<K, V> {
   /** Crash points for tests; see {@link SinkFaults}. */
   public DbSinkBuilder<K, V> faults(SinkFaults faults) {
     this.faults = faults;
+    return this;
+  }
+
+  /**
+   * How long a claim or an offset update waits for a row lock (default 10 s). Not public: a test
+   * that holds a row lock on purpose need not wait the full default to see the sink give up.
+   */
+  DbSinkBuilder<K, V> lockWait(Duration wait) {
+    this.lockWait = Objects.requireNonNull(wait, "lockWait");
     return this;
   }
 
@@ -288,7 +298,8 @@ public final class DbSinkBuilder<K, V> {
             pollTimeout,
             meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
             faults,
-            instanceName));
+            instanceName,
+            lockWait));
   }
 
   private static void require(boolean ok, String key, Object value, String problemAndFix) {

@@ -55,7 +55,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   private static final Duration CLIENT_CLOSE = Duration.ofSeconds(5);
   private static final Duration MIRROR_INTERVAL = Duration.ofSeconds(1);
 
-  /** How long a claim or an offset update waits for a row lock before retrying. */
+  /** How long a claim or an offset update waits for a row lock before retrying, by default. */
   static final Duration LOCK_WAIT = Duration.ofSeconds(10);
 
   /** On a pool the sink builds: PostgreSQL ends a session idle inside a transaction this long. */
@@ -122,12 +122,16 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       } else {
         var pool =
             HikariPools.create(
-                settings.jdbcUrl(), settings.instanceName(), LOCK_WAIT, IDLE_IN_TRANSACTION);
+                settings.jdbcUrl(),
+                settings.instanceName(),
+                settings.lockWait(),
+                IDLE_IN_TRANSACTION);
         dataSource = pool;
         ownedPool = pool;
       }
       dialect = Dialect.of(dataSource);
-      offsets = new OffsetTable(dialect, settings.offsetTable(), settings.groupId(), LOCK_WAIT);
+      offsets =
+          new OffsetTable(dialect, settings.offsetTable(), settings.groupId(), settings.lockWait());
       if (settings.createOffsetTable()) {
         createOffsetTable();
       }
@@ -595,10 +599,10 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
 
   /**
    * Claims, one transaction each, the partitions Kafka assigned here that the database does not
-   * show as ours yet. A partition whose claim fails transiently (its row locked past {@link
-   * #LOCK_WAIT}, the database unreachable) stays paused and is tried again later while the engine
-   * keeps polling: the consumer stays a live member of the group, its other partitions keep moving,
-   * and no other member waits on it in a rebalance.
+   * show as ours yet. A partition whose claim fails transiently (its row locked past the lock wait,
+   * the database unreachable) stays paused and is tried again later while the engine keeps polling:
+   * the consumer stays a live member of the group, its other partitions keep moving, and no other
+   * member waits on it in a rebalance.
    *
    * @throws IllegalStateException when a claim fails for a reason retrying cannot fix
    */

@@ -27,7 +27,8 @@ record SinkSettings<K, V>(
     Duration pollTimeout,
     MeterRegistry meterRegistry,
     SinkFaults faults,
-    String instanceName) {
+    String instanceName,
+    Duration lockWait) {
 
   SinkSettings {
     consumerProperties = Map.copyOf(consumerProperties);

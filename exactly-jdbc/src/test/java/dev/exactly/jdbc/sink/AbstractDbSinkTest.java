@@ -369,7 +369,13 @@ abstract class AbstractDbSinkTest {
         assertThat(s.executeUpdate()).isEqualTo(1);
       }
       // A pool the sink builds itself: its sessions bound their lock waits on every database.
-      started(sink(SinkFixtures.insertHandler(table, "l")).dataSource(null).jdbcUrl(url()));
+      // 2 s instead of the default 10 s: partition 1 is claimed only after partition 0's claim
+      // gave up, so the test used to wait out the full default; what it shows is the same.
+      started(
+          sink(SinkFixtures.insertHandler(table, "l"))
+              .dataSource(null)
+              .jdbcUrl(url())
+              .lockWait(Duration.ofSeconds(2)));
       await()
           .atMost(WAIT)
           .untilAsserted(

@@ -284,7 +284,9 @@ abstract class AbstractSinkCrashTest {
 
     ChildProcess zombie = child("zombie", "stall=2");
     zombie.awaitOutput("STALLING", LONG);
-    zombie.pause(); // SIGSTOP mid-batch, past the 6 s session timeout
+    // SIGSTOP mid-batch. The successor gets the partition only once the zombie's session (2 s,
+    // SinkChild) has expired, so when every input is committed the zombie was frozen past it.
+    zombie.pause();
     ChildProcess successor = child("successor");
     awaitAllCommitted(n);
     zombie.resume();

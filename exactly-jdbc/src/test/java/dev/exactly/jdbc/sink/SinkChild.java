@@ -21,13 +21,23 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * <ul>
  *   <li>{@code crash=POINT@n}: the n-th time the engine reaches {@link SinkFaults.Point} POINT,
  *       print {@code CRASHPOINT POINT} and freeze, so the test SIGKILLs the process exactly there;
- *   <li>{@code stall=n}: the n-th handler call prints {@code STALLING} and sleeps 5 s before
+ *   <li>{@code stall=n}: the n-th handler call prints {@code STALLING} and sleeps 3 s before
  *       writing, so the test can SIGSTOP it mid-batch (a zombie);
  *   <li>{@code mode=naive}: no DbSink at all, the common wrong way (insert, commit the database,
  *       then commit offsets to Kafka), as a negative control the checker must catch.
  * </ul>
  */
 public final class SinkChild {
+  /**
+   * Session timeout of every child. A SIGKILLed child stays in the group until its session expires,
+   * and the group's next rebalance waits for that: with Kafka's usual 6 s floor that was most of a
+   * crash test's run time. 2 s, with a heartbeat every 500 ms, still leaves three missed heartbeats
+   * of slack on a busy machine; the broker's floor is lowered for it (testkit).
+   */
+  static final int SESSION_TIMEOUT_MS = 2000;
+
+  private static final int HEARTBEAT_INTERVAL_MS = 500;
+
   private SinkChild() {}
 
   public static void main(String[] args) throws Exception {
@@ -63,8 +73,8 @@ public final class SinkChild {
             .kafkaProperties(
                 Map.of(
                     "bootstrap.servers", a.get("bootstrap"),
-                    "session.timeout.ms", 6000,
-                    "heartbeat.interval.ms", 1000))
+                    "session.timeout.ms", SESSION_TIMEOUT_MS,
+                    "heartbeat.interval.ms", HEARTBEAT_INTERVAL_MS))
             .groupId(a.get("group"))
             .topics(a.get("topic"))
             .deserializers(new StringDeserializer(), new StringDeserializer())
@@ -79,7 +89,10 @@ public final class SinkChild {
                   if (calls.incrementAndGet() == stallAt) {
                     System.out.println("STALLING with " + records.size() + " records");
                     System.out.flush();
-                    Thread.sleep(5000);
+                    // Long enough for the test to SIGSTOP it here. The pause then lasts about
+                    // as long (a successor's start plus the 2 s session), so the zombie writes
+                    // and commits right after it is resumed, not seconds later.
+                    Thread.sleep(3000);
                   }
                   SinkFixtures.insert(connection, table, name, records);
                 })
@@ -118,7 +131,8 @@ public final class SinkChild {
     p.put("group.id", a.get("group"));
     p.put("enable.auto.commit", "false");
     p.put("auto.offset.reset", "earliest");
-    p.put("session.timeout.ms", "6000");
+    p.put("session.timeout.ms", Integer.toString(SESSION_TIMEOUT_MS));
+    p.put("heartbeat.interval.ms", Integer.toString(HEARTBEAT_INTERVAL_MS));
     p.put("max.poll.records", a.getOrDefault("batch", "200"));
     String[] crash = a.getOrDefault("crash", "NONE@0").split("@");
     int crashAt = Integer.parseInt(crash[1]);

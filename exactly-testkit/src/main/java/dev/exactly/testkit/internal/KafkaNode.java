@@ -93,6 +93,9 @@ public final class KafkaNode {
       p.put("min.insync.replicas", Integer.toString(minIsr));
       // A group's first join otherwise waits 3 s for more members.
       p.put("group.initial.rebalance.delay.ms", "0");
+      // The 6 s default floor would make every crash test wait 6 s per SIGKILLed group member
+      // before the group moves on; a test may choose a shorter session (clients' default stays).
+      p.put("group.min.session.timeout.ms", "1000");
       // The 128 MiB default cleaner buffer is allocated at start and costs RSS for nothing here.
       p.put("log.cleaner.dedupe.buffer.size", "2097152");
       // A SIGKILLed broker is refused on restart until its old session expires: keep that short.
