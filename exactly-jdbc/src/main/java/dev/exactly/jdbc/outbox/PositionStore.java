@@ -98,12 +98,17 @@ final class PositionStore {
     return last;
   }
 
-  /** The user's properties that every client understands (security, bootstrap), no others. */
+  /**
+   * The user's properties that every client understands (security, bootstrap), no others. Not the
+   * interceptors: the user's are producer interceptors (tracing, say), and a consumer fails to
+   * start with one.
+   */
   private static Map<String, Object> common(Map<String, ?> user) {
     Map<String, Object> out = new HashMap<>();
     user.forEach(
         (k, v) -> {
-          if (ConsumerConfig.configNames().contains(k)) {
+          if (ConsumerConfig.configNames().contains(k)
+              && !ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG.equals(k)) {
             out.put(k, v);
           }
         });

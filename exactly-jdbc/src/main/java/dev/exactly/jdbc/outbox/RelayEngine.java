@@ -9,11 +9,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -316,7 +317,11 @@ final class RelayEngine implements OutboxRelay {
       ReadAhead readAhead)
       throws InterruptedException {
     List<OutboxRow> rows = batch.rows();
-    Map<Long, Exception> failures = new ConcurrentHashMap<>();
+    // Each failure instance with the row that met it first. Once the transaction is in error, Kafka
+    // fails the records still waiting to be sent with that same instance (the sender aborts them
+    // with its last error), so only the first row to see an instance is the row refused; the
+    // others only went down with it and are published again.
+    Map<Exception, Long> failures = Collections.synchronizedMap(new IdentityHashMap<>());
     producer.beginTransaction();
     try {
       int half = rows.size() / 2;
@@ -332,7 +337,7 @@ final class RelayEngine implements OutboxRelay {
             record,
             (meta, e) -> {
               if (e != null) {
-                failures.put(row.id(), e);
+                failures.putIfAbsent(e, row.id());
               }
             });
       }
@@ -357,7 +362,7 @@ final class RelayEngine implements OutboxRelay {
         throw e;
       }
       failures.forEach(
-          (id, f) -> {
+          (f, id) -> {
             if (f instanceof RecordTooLargeException
                 || f instanceof RecordBatchTooLargeException
                 || f instanceof InvalidTopicException) {
