@@ -3,25 +3,45 @@ package dev.exactly.processor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Collects one input record's outputs, serialized at once, so that a function that throws halfway
  * leaves nothing behind: the engine sends them only after the function returns.
+ *
+ * <p>One instance serves every input of an engine ({@link #reset} between them), since an output is
+ * used only during the call it was passed to.
  */
 final class BufferedOutput<K, V> implements Output<K, V> {
+  /** One output, serialized; the engine makes it a record only when it goes out. */
+  record Serialized(String topic, Integer partition, byte[] key, byte[] value, Headers headers) {}
+
   private final Serializer<K> keySerializer;
   private final Serializer<V> valueSerializer;
-  private final long batch;
-  private final List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(2);
+  private final List<Serialized> outputs = new ArrayList<>(2);
+  private long batch;
+  private boolean open;
+  private Thread caller;
 
-  BufferedOutput(Serializer<K> keySerializer, Serializer<V> valueSerializer, long batch) {
+  BufferedOutput(Serializer<K> keySerializer, Serializer<V> valueSerializer) {
     this.keySerializer = keySerializer;
     this.valueSerializer = valueSerializer;
+  }
+
+  /** Forgets the outputs of the input before and opens for the next, in {@code batch}. */
+  void reset(long batch) {
     this.batch = batch;
+    outputs.clear();
+    open = true;
+    caller = Thread.currentThread();
+  }
+
+  /** Ends the call: from now on a send is a misuse, and fails rather than join another input. */
+  void close() {
+    open = false;
   }
 
   @Override
@@ -32,10 +52,16 @@ final class BufferedOutput<K, V> implements Output<K, V> {
   @Override
   public void send(String topic, Integer partition, K key, V value, Iterable<Header> headers) {
     Objects.requireNonNull(topic, "topic");
+    // Outside its call a send would be lost or, the instance being reused, join another input.
+    if (!open || Thread.currentThread() != caller) {
+      throw new IllegalStateException(
+          "Output used outside the process call it was passed to (after it returned, or from"
+              + " another thread); send only from within that call, on its thread");
+    }
     RecordHeaders h = new RecordHeaders(headers == null ? List.of() : headers);
     byte[] k = keySerializer.serialize(topic, h, key);
     byte[] v = valueSerializer.serialize(topic, h, value);
-    records.add(new ProducerRecord<>(topic, partition, null, k, v, h));
+    outputs.add(new Serialized(topic, partition, k, v, h));
   }
 
   @Override
@@ -43,7 +69,7 @@ final class BufferedOutput<K, V> implements Output<K, V> {
     return batch;
   }
 
-  List<ProducerRecord<byte[], byte[]>> records() {
-    return records;
+  List<Serialized> outputs() {
+    return outputs;
   }
 }

@@ -33,17 +33,18 @@ final class HeldOutputs {
   private int position;
   private long bytes;
 
-  /** Copies the record's key and value; the record itself is not kept. */
-  void add(ProducerRecord<byte[], byte[]> record) {
-    byte[] key = record.key();
-    byte[] value = record.value();
+  /**
+   * Copies the output's key and value; the arrays passed are not kept, except for a large output.
+   * Taking the parts rather than a record spares building a record per output twice.
+   */
+  void add(String topic, Integer partition, byte[] key, byte[] value, Headers headers) {
     int keyLength = key == null ? -1 : key.length;
     int valueLength = value == null ? -1 : value.length;
     int bytes = Math.max(0, keyLength) + Math.max(0, valueLength);
     this.bytes += bytes;
     if (bytes > CHUNK_BYTES / 4) {
       // Large outputs are few: copying them would save little and waste chunk space.
-      records.add(new Held(record, -1, 0, 0, 0));
+      records.add(new Held(topic, partition, headers, key, value, -1, 0, 0, 0));
       return;
     }
     if (chunks.isEmpty() || position + bytes > CHUNK_BYTES) {
@@ -65,7 +66,8 @@ final class HeldOutputs {
       System.arraycopy(value, 0, into, position, value.length);
       position += value.length;
     }
-    records.add(new Held(record, chunk, offset, keyLength, valueLength));
+    records.add(
+        new Held(topic, partition, headers, null, null, chunk, offset, keyLength, valueLength));
   }
 
   boolean isEmpty() {
@@ -107,32 +109,35 @@ final class HeldOutputs {
   }
 
   /**
-   * One held output. {@code chunk} is -1 when the original record is kept whole; otherwise only its
-   * topic, partition, timestamp and headers are read from it, and its key and value come from the
-   * chunk (a length of -1 is a null).
+   * One held output. {@code chunk} is -1 when its key and value arrays are kept as given; otherwise
+   * they come from the chunk (a length of -1 is a null).
    */
   private static final class Held {
     private final String topic;
     private final Integer partition;
-    private final Long timestamp;
     private final Headers headers;
-    private final ProducerRecord<byte[], byte[]> whole;
+    private final byte[] key;
+    private final byte[] value;
     private final int chunk;
     private final int offset;
     private final int keyLength;
     private final int valueLength;
 
     Held(
-        ProducerRecord<byte[], byte[]> record,
+        String topic,
+        Integer partition,
+        Headers headers,
+        byte[] key,
+        byte[] value,
         int chunk,
         int offset,
         int keyLength,
         int valueLength) {
-      this.whole = chunk < 0 ? record : null;
-      this.topic = record.topic();
-      this.partition = record.partition();
-      this.timestamp = record.timestamp();
-      this.headers = record.headers();
+      this.topic = topic;
+      this.partition = partition;
+      this.headers = headers;
+      this.key = key;
+      this.value = value;
       this.chunk = chunk;
       this.offset = offset;
       this.keyLength = keyLength;
@@ -140,15 +145,15 @@ final class HeldOutputs {
     }
 
     ProducerRecord<byte[], byte[]> toRecord(List<byte[]> chunks) {
-      if (whole != null) {
-        return whole;
+      if (chunk < 0) {
+        return new ProducerRecord<>(topic, partition, null, key, value, headers);
       }
       byte[] from = chunks.get(chunk);
       int valueOffset = offset + Math.max(0, keyLength);
-      byte[] key = keyLength < 0 ? null : Arrays.copyOfRange(from, offset, valueOffset);
-      byte[] value =
+      byte[] k = keyLength < 0 ? null : Arrays.copyOfRange(from, offset, valueOffset);
+      byte[] v =
           valueLength < 0 ? null : Arrays.copyOfRange(from, valueOffset, valueOffset + valueLength);
-      return new ProducerRecord<>(topic, partition, timestamp, key, value, headers);
+      return new ProducerRecord<>(topic, partition, null, k, v, headers);
     }
   }
 }

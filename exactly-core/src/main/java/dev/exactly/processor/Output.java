@@ -8,7 +8,8 @@ import org.apache.kafka.common.header.Header;
  * commits, together with the input's offset, or never.
  *
  * <p>If the processor function throws, every output it sent for that record is discarded. Used only
- * on the engine thread, only during the call it was passed to.
+ * on the engine thread, only during the call it was passed to: a send after that call returned, or
+ * from another thread, throws {@link IllegalStateException} rather than lose the output.
  *
  * @param <K> output key type
  * @param <V> output value type

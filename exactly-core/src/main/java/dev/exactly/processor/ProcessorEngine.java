@@ -40,6 +40,7 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -73,8 +74,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private final ProcessorMetrics metrics;
   private final Deserializer<K> keyDeserializer;
   private final Deserializer<V> valueDeserializer;
-  private final Serializer<OK> keySerializer;
-  private final Serializer<OV> valueSerializer;
+  private final BufferedOutput<OK, OV> out;
   private final RecordProcessor<K, V, OK, OV> function;
   private final String name;
 
@@ -115,8 +115,9 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     this.settings = settings;
     this.keyDeserializer = (Deserializer<K>) settings.keyDeserializer();
     this.valueDeserializer = (Deserializer<V>) settings.valueDeserializer();
-    this.keySerializer = (Serializer<OK>) settings.keySerializer();
-    this.valueSerializer = (Serializer<OV>) settings.valueSerializer();
+    this.out =
+        new BufferedOutput<>(
+            (Serializer<OK>) settings.keySerializer(), (Serializer<OV>) settings.valueSerializer());
     this.function = (RecordProcessor<K, V, OK, OV>) settings.processor();
     this.name = settings.groupId() + "/" + settings.instanceId();
     this.metrics = new ProcessorMetrics(registry, settings.groupId(), settings.instanceId());
@@ -324,7 +325,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       return;
     }
     int attempt = failed == null ? 1 : failed.attempts() + 1;
-    BufferedOutput<OK, OV> out = new BufferedOutput<>(keySerializer, valueSerializer, batchNumber);
+    out.reset(batchNumber);
     try {
       function.process(
           new ConsumerRecord<>(
@@ -357,9 +358,11 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       }
       advance(tp, raw);
       return;
+    } finally {
+      out.close();
     }
-    for (ProducerRecord<byte[], byte[]> r : out.records()) {
-      send(r);
+    for (BufferedOutput.Serialized o : out.outputs()) {
+      send(o.topic(), o.partition(), o.key(), o.value(), o.headers());
       metrics.recordsOut.increment();
     }
     advance(tp, raw);
@@ -391,9 +394,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
         why,
         tries,
         e.toString());
-    send(
-        new ProducerRecord<>(
-            settings.deadLetterTopic(), null, null, raw.key(), raw.value(), headers));
+    send(settings.deadLetterTopic(), null, raw.key(), raw.value(), headers);
     metrics.deadLetters.increment();
   }
 
@@ -402,11 +403,15 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     headers.add(key, value.getBytes(StandardCharsets.UTF_8));
   }
 
-  private void send(ProducerRecord<byte[], byte[]> record) {
+  private void send(String topic, Integer partition, byte[] key, byte[] value, Headers headers) {
     if (settings.exactlyOnce() && !transactionOpen) {
-      held.add(record);
-      return;
+      held.add(topic, partition, key, value, headers);
+    } else {
+      send(new ProducerRecord<>(topic, partition, null, key, value, headers));
     }
+  }
+
+  private void send(ProducerRecord<byte[], byte[]> record) {
     try {
       producer.send(
           record,

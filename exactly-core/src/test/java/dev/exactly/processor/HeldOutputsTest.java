@@ -20,10 +20,10 @@ class HeldOutputsTest {
     List<ProducerRecord<byte[], byte[]>> in =
         List.of(
             new ProducerRecord<>("a", null, (Long) null, bytes("k1"), bytes("v1"), headers),
-            new ProducerRecord<>("b", 3, 42L, null, bytes("v2")),
+            new ProducerRecord<>("b", 3, null, bytes("v2")),
             new ProducerRecord<>("a", null, (Long) null, bytes("k3"), (byte[]) null),
             new ProducerRecord<>("c", 0, (Long) null, new byte[0], new byte[0]));
-    in.forEach(held::add);
+    in.forEach(this::add);
     assertThat(held.bytes()).isEqualTo(4 + 2 + 2 + 0);
 
     List<ProducerRecord<byte[], byte[]>> out = drain();
@@ -47,7 +47,7 @@ class HeldOutputsTest {
   @Test
   void copiesKeysAndValuesSoTheCallerMayReuseItsArrays() {
     byte[] value = bytes("before");
-    held.add(new ProducerRecord<>("t", value));
+    add(new ProducerRecord<>("t", value));
     value[0] = 'X';
 
     assertThat(drain().get(0).value()).isEqualTo(bytes("before"));
@@ -58,7 +58,7 @@ class HeldOutputsTest {
     int count = 3 * HeldOutputs.CHUNK_BYTES / 1000 + 7; // a little over three chunks of 1 KB values
     for (int round = 0; round < 2; round++) {
       for (int i = 0; i < count; i++) {
-        held.add(new ProducerRecord<>("t", bytes("k" + i), value(i, 1000)));
+        add(new ProducerRecord<>("t", bytes("k" + i), value(i, 1000)));
       }
       List<ProducerRecord<byte[], byte[]>> out = drain();
       assertThat(out).hasSize(count);
@@ -73,10 +73,10 @@ class HeldOutputsTest {
   void isFullAtItsByteBoundAndEmptyAgainOnceDrained() {
     byte[] value = value(7, 64 * 1024);
     while (held.bytes() + value.length < HeldOutputs.MAX_BYTES) {
-      held.add(new ProducerRecord<>("t", value));
+      add(new ProducerRecord<>("t", value));
       assertThat(held.full()).isFalse();
     }
-    held.add(new ProducerRecord<>("t", value));
+    add(new ProducerRecord<>("t", value));
 
     assertThat(held.full()).isTrue();
     drain();
@@ -87,22 +87,22 @@ class HeldOutputsTest {
   void keepsALargeRecordWhole() {
     ProducerRecord<byte[], byte[]> large =
         new ProducerRecord<>("t", value(1, HeldOutputs.CHUNK_BYTES / 2));
-    held.add(new ProducerRecord<>("t", bytes("small")));
-    held.add(large);
-    held.add(new ProducerRecord<>("t", bytes("after")));
+    add(new ProducerRecord<>("t", bytes("small")));
+    add(large);
+    add(new ProducerRecord<>("t", bytes("after")));
     assertThat(held.bytes()).isEqualTo(5 + HeldOutputs.CHUNK_BYTES / 2 + 5);
 
     List<ProducerRecord<byte[], byte[]>> out = drain();
 
-    assertThat(out.get(1)).isSameAs(large);
+    assertThat(out.get(1).value()).isSameAs(large.value());
     assertThat(out.get(0).value()).isEqualTo(bytes("small"));
     assertThat(out.get(2).value()).isEqualTo(bytes("after"));
   }
 
   @Test
   void forgetsEverythingWhenTheSinkFails() {
-    held.add(new ProducerRecord<>("t", bytes("1")));
-    held.add(new ProducerRecord<>("t", bytes("2")));
+    add(new ProducerRecord<>("t", bytes("1")));
+    add(new ProducerRecord<>("t", bytes("2")));
 
     assertThatThrownBy(
             () ->
@@ -113,8 +113,12 @@ class HeldOutputsTest {
         .hasMessage("refused");
 
     assertThat(held.isEmpty()).isTrue();
-    held.add(new ProducerRecord<>("t", bytes("3")));
+    add(new ProducerRecord<>("t", bytes("3")));
     assertThat(drain()).extracting(ProducerRecord::value).containsExactly(bytes("3"));
+  }
+
+  private void add(ProducerRecord<byte[], byte[]> r) {
+    held.add(r.topic(), r.partition(), r.key(), r.value(), r.headers());
   }
 
   private List<ProducerRecord<byte[], byte[]>> drain() {

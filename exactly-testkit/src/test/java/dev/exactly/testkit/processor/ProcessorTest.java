@@ -9,6 +9,7 @@ import dev.exactly.DeadLetterHeaders;
 import dev.exactly.NonRetriableException;
 import dev.exactly.RetryPolicy;
 import dev.exactly.processor.ExactlyOnceProcessor;
+import dev.exactly.processor.Output;
 import dev.exactly.processor.ProcessorState;
 import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -396,6 +398,32 @@ class ProcessorTest {
     await().atMost(WAIT).until(() -> p.state() == ProcessorState.FAILED);
     assertThat(p.failure()).get().isInstanceOf(StackOverflowError.class);
     assertThat(TopicReader.readCommitted(kafka.bootstrapServers(), "error-out")).isEmpty();
+  }
+
+  @Test
+  void anOutputUsedAfterItsCallReturnedRefusesTheSend() {
+    EmbeddedKafka kafka = KAFKA.broker();
+    kafka.createTopic("late-in", 1);
+    kafka.createTopic("late-out", 1);
+    InputGenerator.produce(
+        kafka.bootstrapServers(), "late-in", InputGenerator.generate(10, 2, 7), 10, 0);
+    AtomicReference<Output<String, byte[]>> kept = new AtomicReference<>();
+    ExactlyOnceProcessor p =
+        start(
+            copier("late", "late-in", "late-out")
+                .process(
+                    (record, o) -> {
+                      kept.set(o);
+                      o.send("late-out", record.key(), new byte[] {1});
+                    })
+                .build());
+    awaitOutputs("late-out", 10);
+
+    // Sent after its call, the output would have been lost without a word before.
+    assertThatThrownBy(() -> kept.get().send("late-out", "k", new byte[] {2}))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("outside the process call");
+    assertThat(p.state()).isEqualTo(ProcessorState.RUNNING);
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
