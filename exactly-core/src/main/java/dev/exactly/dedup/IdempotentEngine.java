@@ -662,6 +662,9 @@ final class IdempotentEngine<K, V> {
           }
         });
     p.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+    // Named alike for both clients, but the user's are consumer interceptors here, and a producer
+    // given one fails to start: at the first dead letter, the worst moment.
+    p.remove(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "exactly-dedup-dlt-" + groupId);

@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.exactly.DeadLetterHeaders;
 import dev.exactly.RetryPolicy;
 import dev.exactly.jdbc.Dialect;
+import dev.exactly.testkit.CountingConsumerInterceptor;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
 import dev.exactly.testkit.TopicWriter;
@@ -227,6 +228,32 @@ abstract class AbstractDbSinkTest {
     await()
         .atMost(WAIT)
         .until(() -> count(url(), "SELECT next_offset FROM " + offsetTable), n -> n == 1000);
+  }
+
+  @Test
+  void aUsersConsumerInterceptorDoesNotStopTheDeadLetterProducer() throws Exception {
+    KAFKA.broker().createTopic(topic, 1);
+    KAFKA.broker().createTopic(topic + ".dlt", 1);
+    String bootstrap = KAFKA.broker().bootstrapServers();
+    SinkFixtures.produce(bootstrap, topic, 0, 5, 20);
+    SinkFixtures.produceOne(bootstrap, topic, "poison-key", SinkFixtures.POISON);
+    SinkFixtures.produce(bootstrap, topic, 5, 5, 20);
+    long seenBefore = CountingConsumerInterceptor.seen();
+    started(
+        sink(SinkFixtures.insertHandler(table, "i"))
+            .kafkaProperties(
+                Map.of(
+                    "bootstrap.servers",
+                    bootstrap,
+                    "interceptor.classes",
+                    CountingConsumerInterceptor.class.getName())));
+
+    awaitRows(10);
+    assertExactlyOnce(SinkFixtures.inputs(0, 10));
+    await()
+        .atMost(WAIT)
+        .until(() -> TopicReader.readCommitted(bootstrap, topic + ".dlt").size() == 1);
+    assertThat(CountingConsumerInterceptor.seen()).isGreaterThan(seenBefore);
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.exactly.dedup.DedupStoreException;
 import dev.exactly.dedup.IdempotentConsumer;
 import dev.exactly.dedup.InMemoryDedupStore;
 import dev.exactly.dedup.StoredResult;
+import dev.exactly.testkit.CountingConsumerInterceptor;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
 import dev.exactly.testkit.TopicWriter;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -197,6 +200,44 @@ class IdempotentConsumerTest {
     // the poison key was released: a later redelivery may claim it again
     assertThat(store.claim(List.of(group + ":bad-1"), Duration.ofSeconds(5)).get(group + ":bad-1"))
         .isInstanceOf(Claim.Claimed.class);
+  }
+
+  @Test
+  void aUsersConsumerInterceptorDoesNotStopTheDeadLetterProducer() {
+    String topic = unique("intercepted-in");
+    String dlt = topic + "-dead";
+    KAFKA.broker().createTopic(topic, 1);
+    KAFKA.broker().createTopic(dlt, 1);
+    send(
+        topic,
+        List.<String[]>of(
+            new String[] {"k1", null, "no header"}, new String[] {"k2", "ok-1", "fine"}));
+    List<String> done = new CopyOnWriteArrayList<>();
+    long seenBefore = CountingConsumerInterceptor.seen();
+    Map<String, Object> props = new HashMap<>(props());
+    props.put(
+        ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, CountingConsumerInterceptor.class.getName());
+    consumer =
+        IdempotentConsumer.builder(props)
+            .groupId(unique("g"))
+            .input(topic, new StringDeserializer(), new StringDeserializer())
+            .dedupKey(DedupKey.header("x-id"))
+            .store(InMemoryDedupStore.create(100))
+            .deadLetterTopic(dlt)
+            .meterRegistry(meters)
+            .handler(r -> done.add(r.dedupKey()))
+            .build()
+            .start();
+
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> TopicReader.readCommitted(KAFKA.broker().bootstrapServers(), dlt),
+                l -> l.size() == 1);
+    assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("non-retriable");
+    await().atMost(WAIT).until(() -> done.size() == 1);
+    assertThat(CountingConsumerInterceptor.seen()).isGreaterThan(seenBefore);
   }
 
   @Test
