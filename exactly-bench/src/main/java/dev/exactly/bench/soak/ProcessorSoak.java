@@ -30,7 +30,7 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>Inputs are produced at a fixed rate while processor instances (child JVMs) copy them; until
  * the group has committed every input, a random instance is SIGKILLed every 5-15 s, an instance is
- * frozen with SIGSTOP for longer than the session timeout every 20-40 s (then SIGCONT), and a
+ * frozen with SIGSTOP for longer than the session timeout 20-40 s after the last one ended, and a
  * broker is SIGKILLed every 30-60 s and restarted 5-10 s later. The group runs 1 instance for the
  * first third of the inputs, 3 for the second (at least 5 s, even when progress jumps) and 2 for
  * the last. Once every input is committed and each kind of fault has happened, faults stop, every
@@ -308,7 +308,6 @@ public final class ProcessorSoak {
           paused.pause();
           pauses++;
           resumeAt = now.plus(length);
-          nextPause = now.plus(between(schedule.pause()));
         } else {
           nextPause = now.plusSeconds(1); // every instance is restarting: try again soon
         }
@@ -318,6 +317,10 @@ public final class ProcessorSoak {
         paused.resume();
         paused = null;
         resumeAt = Instant.MAX;
+        // Timed from the resume: timed from the pause, a schedule as short as the pause itself
+        // froze the one instance again at once, and the short soak's first third made no
+        // progress for two minutes (a CI run, 150 s instead of 40).
+        nextPause = now.plus(between(schedule.pause()));
       }
       if (brokerDown == 0 && now.isAfter(nextBrokerKill)) {
         brokerDown = 1 + random.nextInt(3);
