@@ -480,17 +480,29 @@ abstract class AbstractOutboxRelayTest {
     assertThat(published()).hasSize(35);
   }
 
-  @Test
-  void aRowKafkaRefusesGoesToTheDeadLetterTopicAndDoesNotBlockOthers() throws Exception {
+  /** Rows k:0 and k:1, a 20 KB row, then k:2 and k:3; returns the large row's id. */
+  private long writeARowTooLargeBetweenGoodOnes() throws SQLException {
     writeInTransaction("k", 2, true, 0);
     long big;
     try (Connection c = dataSource.getConnection()) {
       big = outbox.write(c, topic, bytes("k"), new byte[20_000]);
     }
     writeInTransaction("k", 2, true, 2);
+    return big;
+  }
+
+  /** Relay Kafka settings under which the producer refuses the 20 KB row for good. */
+  private static Map<String, Object> refusingRowsOver10Kb() {
     Map<String, Object> kafka = new HashMap<>();
     kafka.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers());
     kafka.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 10_000);
+    return kafka;
+  }
+
+  @Test
+  void aRowKafkaRefusesGoesToTheDeadLetterTopicAndDoesNotBlockOthers() throws Exception {
+    long big = writeARowTooLargeBetweenGoodOnes();
+    Map<String, Object> kafka = refusingRowsOver10Kb();
     started(relay().kafkaProperties(kafka));
     awaitPublished(4);
     String bootstrap = KAFKA.broker().bootstrapServers();
@@ -516,15 +528,8 @@ abstract class AbstractOutboxRelayTest {
    */
   @Test
   void theRowsFailedTogetherWithARefusedRowArePublishedNotDeadLettered() throws Exception {
-    writeInTransaction("k", 2, true, 0);
-    long big;
-    try (Connection c = dataSource.getConnection()) {
-      big = outbox.write(c, topic, bytes("k"), new byte[20_000]);
-    }
-    writeInTransaction("k", 2, true, 2);
-    Map<String, Object> kafka = new HashMap<>();
-    kafka.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers());
-    kafka.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 10_000);
+    long big = writeARowTooLargeBetweenGoodOnes();
+    Map<String, Object> kafka = refusingRowsOver10Kb();
     kafka.put(ProducerConfig.LINGER_MS_CONFIG, 100);
     kafka.put(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, PauseBeforeValue.class.getName());
     PauseBeforeValue.PAUSED.set(false);
