@@ -3,6 +3,7 @@ package dev.exactly.dedup;
 import dev.exactly.DeadLetterHeaders;
 import dev.exactly.NonRetriableException;
 import dev.exactly.RetryPolicy;
+import dev.exactly.internal.KafkaSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -654,17 +655,9 @@ final class IdempotentEngine<K, V> {
   }
 
   private KafkaProducer<byte[], byte[]> deadLetterProducer() {
-    Map<String, Object> p = new HashMap<>();
-    userProperties.forEach(
-        (k, v) -> {
-          if (ProducerConfig.configNames().contains(k)) {
-            p.put(k, v);
-          }
-        });
+    Map<String, Object> p = KafkaSettings.forOtherClient(userProperties);
+    p.keySet().retainAll(ProducerConfig.configNames());
     p.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-    // Named alike for both clients, but the user's are consumer interceptors here, and a producer
-    // given one fails to start: at the first dead letter, the worst moment.
-    p.remove(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "exactly-dedup-dlt-" + groupId);

@@ -15,6 +15,8 @@ import java.util.Set;
  */
 public final class KafkaSettings {
   private static final Set<String> SECRET_HINTS = Set.of("password", "secret", "jaas", "token");
+  // The same key for producers and consumers (ProducerConfig and ConsumerConfig both name it).
+  private static final String INTERCEPTOR_CLASSES = "interceptor.classes";
 
   private final Map<String, Object> properties;
   private final String guarantee;
@@ -71,6 +73,19 @@ public final class KafkaSettings {
   /** A copy for one client. */
   public Map<String, Object> toMap() {
     return new HashMap<>(properties);
+  }
+
+  /**
+   * A copy of the user's properties for a client of another kind than the one they were given for
+   * (a dead-letter producer beside the user's consumer, a position reader beside the user's
+   * producer). It leaves out {@code interceptor.classes}: both kinds take the key, but the classes
+   * fit only the user's kind, and a client of the other kind given them fails to start (at the
+   * first dead letter, for a dead-letter producer: the worst moment).
+   */
+  public static Map<String, Object> forOtherClient(Map<String, ?> properties) {
+    Map<String, Object> out = new HashMap<>(properties);
+    out.remove(INTERCEPTOR_CLASSES);
+    return out;
   }
 
   /** The properties with secrets masked, safe to log. */

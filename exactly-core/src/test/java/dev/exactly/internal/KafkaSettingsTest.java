@@ -42,4 +42,18 @@ class KafkaSettingsTest {
         .containsEntry("ssl.truststore.password", "[hidden]")
         .containsEntry("bootstrap.servers", "b:9092");
   }
+
+  @Test
+  void aClientOfAnotherKindGetsEverythingButTheInterceptors() {
+    Map<String, Object> user =
+        Map.of(
+            "bootstrap.servers", "b:9092",
+            "security.protocol", "SASL_SSL",
+            "interceptor.classes", "com.example.TracingConsumerInterceptor");
+
+    assertThat(KafkaSettings.forOtherClient(user))
+        .containsOnly(
+            Map.entry("bootstrap.servers", "b:9092"), Map.entry("security.protocol", "SASL_SSL"));
+    assertThat(user).containsKey("interceptor.classes");
+  }
 }

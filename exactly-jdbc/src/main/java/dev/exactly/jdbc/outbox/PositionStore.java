@@ -1,9 +1,9 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.internal.KafkaSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -99,19 +99,12 @@ final class PositionStore {
   }
 
   /**
-   * The user's properties that every client understands (security, bootstrap), no others. Not the
-   * interceptors: the user's are producer interceptors (tracing, say), and a consumer fails to
-   * start with one.
+   * The user's properties that every client understands (security, bootstrap), no others, and not
+   * the user's producer interceptors.
    */
   private static Map<String, Object> common(Map<String, ?> user) {
-    Map<String, Object> out = new HashMap<>();
-    user.forEach(
-        (k, v) -> {
-          if (ConsumerConfig.configNames().contains(k)
-              && !ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG.equals(k)) {
-            out.put(k, v);
-          }
-        });
+    Map<String, Object> out = KafkaSettings.forOtherClient(user);
+    out.keySet().retainAll(ConsumerConfig.configNames());
     return out;
   }
 }

@@ -797,14 +797,11 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
 
   private KafkaProducer<byte[], byte[]> producer() {
     if (deadLetters == null) {
-      Map<String, Object> props = new HashMap<>(settings.consumerProperties());
+      Map<String, Object> props = KafkaSettings.forOtherClient(settings.consumerProperties());
       Set<String> producerKeys = ProducerConfig.configNames();
       props
           .keySet()
           .removeIf(k -> ConsumerConfig.configNames().contains(k) && !producerKeys.contains(k));
-      // Named alike for both clients, but the user's are consumer interceptors here, and a
-      // producer given one fails to start: at the first dead letter, the worst moment.
-      props.remove(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG);
       props.put(ProducerConfig.CLIENT_ID_CONFIG, settings.instanceName() + "-dlt");
       props.put(ProducerConfig.ACKS_CONFIG, "all");
       props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
