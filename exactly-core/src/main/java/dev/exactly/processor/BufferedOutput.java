@@ -23,7 +23,7 @@ final class BufferedOutput<K, V> implements Output<K, V> {
   private final Serializer<V> valueSerializer;
   private final List<Serialized> outputs = new ArrayList<>(2);
   private long batch;
-  private boolean open;
+  // The engine thread during a call, null between calls.
   private Thread caller;
 
   BufferedOutput(Serializer<K> keySerializer, Serializer<V> valueSerializer) {
@@ -35,13 +35,12 @@ final class BufferedOutput<K, V> implements Output<K, V> {
   void reset(long batch) {
     this.batch = batch;
     outputs.clear();
-    open = true;
     caller = Thread.currentThread();
   }
 
   /** Ends the call: from now on a send is a misuse, and fails rather than join another input. */
   void close() {
-    open = false;
+    caller = null;
   }
 
   @Override
@@ -53,7 +52,7 @@ final class BufferedOutput<K, V> implements Output<K, V> {
   public void send(String topic, Integer partition, K key, V value, Iterable<Header> headers) {
     Objects.requireNonNull(topic, "topic");
     // Outside its call a send would be lost or, the instance being reused, join another input.
-    if (!open || Thread.currentThread() != caller) {
+    if (Thread.currentThread() != caller) {
       throw new IllegalStateException(
           "Output used outside the process call it was passed to (after it returned, or from"
               + " another thread); send only from within that call, on its thread");
