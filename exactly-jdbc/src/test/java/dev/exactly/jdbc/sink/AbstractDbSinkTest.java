@@ -200,14 +200,23 @@ abstract class AbstractDbSinkTest {
     assertThat(count(url(), "SELECT MIN(epoch) FROM " + offsetTable)).isEqualTo(2);
   }
 
-  @Test
-  void poisonRecordGoesToTheDeadLetterTopicAndTheOther999CommitOnce() throws Exception {
+  /**
+   * Creates the topic and its dead-letter topic and writes {@code before} good records, the poison
+   * (key "poison-key", offset {@code before}), then {@code after} more; returns the bootstrap.
+   */
+  private String producePoisonBetween(int before, int after) {
     KAFKA.broker().createTopic(topic, 1);
     KAFKA.broker().createTopic(topic + ".dlt", 1);
     String bootstrap = KAFKA.broker().bootstrapServers();
-    SinkFixtures.produce(bootstrap, topic, 0, 500, 20);
+    SinkFixtures.produce(bootstrap, topic, 0, before, 20);
     SinkFixtures.produceOne(bootstrap, topic, "poison-key", SinkFixtures.POISON);
-    SinkFixtures.produce(bootstrap, topic, 500, 499, 20);
+    SinkFixtures.produce(bootstrap, topic, before, after, 20);
+    return bootstrap;
+  }
+
+  @Test
+  void poisonRecordGoesToTheDeadLetterTopicAndTheOther999CommitOnce() throws Exception {
+    String bootstrap = producePoisonBetween(500, 499);
     started(sink(SinkFixtures.insertHandler(table, "p")).maxBatchRecords(1000));
 
     awaitRows(999);
@@ -232,12 +241,7 @@ abstract class AbstractDbSinkTest {
 
   @Test
   void aUsersConsumerInterceptorDoesNotStopTheDeadLetterProducer() throws Exception {
-    KAFKA.broker().createTopic(topic, 1);
-    KAFKA.broker().createTopic(topic + ".dlt", 1);
-    String bootstrap = KAFKA.broker().bootstrapServers();
-    SinkFixtures.produce(bootstrap, topic, 0, 5, 20);
-    SinkFixtures.produceOne(bootstrap, topic, "poison-key", SinkFixtures.POISON);
-    SinkFixtures.produce(bootstrap, topic, 5, 5, 20);
+    String bootstrap = producePoisonBetween(5, 5);
     long seenBefore = CountingConsumerInterceptor.seen();
     started(
         sink(SinkFixtures.insertHandler(table, "i"))
