@@ -1,21 +1,29 @@
 package dev.exactly.testkit;
 
+import dev.exactly.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A clock that stands still until a test moves it, for leases, TTLs and retention without sleeping.
- * Thread-safe; millisecond resolution.
+ * A clock that stands still until a test moves it, for leases, TTLs, commit intervals, backoff and
+ * retention without sleeping. Pass it wherever a builder takes a {@link Ticker}; it is also a
+ * {@link Clock}. Thread-safe; millisecond resolution for {@link #millis()}, nanoseconds for {@link
+ * #nanoTime()}.
+ *
+ * <p>{@link #sleep} returns when the test has moved the clock past the sleeper's end, or after at
+ * most 10 ms of real time (a {@link Ticker} may return early): an engine waiting on this clock
+ * therefore still sees its own state change (a close) promptly, and never outwaits the test.
  */
-public final class FakeClock extends Clock {
-  private final AtomicLong millis;
+public final class FakeClock extends Clock implements Ticker {
+  private final Object lock = new Object();
+  private long nanos;
+  private int sleepers;
 
   public FakeClock(Instant start) {
-    this.millis = new AtomicLong(start.toEpochMilli());
+    this.nanos = Math.multiplyExact(start.toEpochMilli(), 1_000_000L);
   }
 
   /** A clock at a fixed, recognisable instant. */
@@ -23,18 +31,56 @@ public final class FakeClock extends Clock {
     return new FakeClock(Instant.parse("1971-01-01T00:00:00Z"));
   }
 
+  /** Moves time on by {@code d} and wakes every sleeper. */
   public void advance(Duration d) {
-    millis.addAndGet(d.toMillis());
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("time does not go back: " + d);
+    }
+    synchronized (lock) {
+      nanos += d.toNanos();
+      lock.notifyAll();
+    }
+  }
+
+  /** How many threads are in {@link #sleep} now: lets a test wait until an engine waits. */
+  public int sleepers() {
+    synchronized (lock) {
+      return sleepers;
+    }
+  }
+
+  @Override
+  public long nanoTime() {
+    synchronized (lock) {
+      return nanos;
+    }
   }
 
   @Override
   public long millis() {
-    return millis.get();
+    synchronized (lock) {
+      return nanos / 1_000_000L;
+    }
+  }
+
+  @Override
+  public void sleep(Duration duration) throws InterruptedException {
+    synchronized (lock) {
+      long end = nanos + duration.toNanos();
+      sleepers++;
+      try {
+        if (nanos < end) {
+          lock.wait(10);
+        }
+      } finally {
+        sleepers--;
+      }
+    }
   }
 
   @Override
   public Instant instant() {
-    return Instant.ofEpochMilli(millis.get());
+    return Instant.ofEpochMilli(millis());
   }
 
   @Override

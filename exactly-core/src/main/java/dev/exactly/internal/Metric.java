@@ -1,0 +1,188 @@
+package dev.exactly.internal;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The one catalogue of Exactly's meters: one name per concept across components, the same tags
+ * everywhere ({@code component}, {@code group}, {@code instance}, plus the extra tags named here).
+ * {@code docs/metrics.md} is this table for users; a test keeps the two equal, and each component's
+ * test checks it registers exactly the meters listed for it.
+ */
+public enum Metric {
+  RECORDS_IN(
+      "exactly.records.in",
+      Type.COUNTER,
+      "Input records handled, every attempt counted",
+      C.PROCESSOR,
+      C.CONSUMER,
+      C.SINK),
+  RECORDS_OUT(
+      "exactly.records.out",
+      Type.COUNTER,
+      "Records sent on: outputs of the processor, rows published by the relay (every attempt)",
+      C.PROCESSOR,
+      C.RELAY),
+  RECORDS_COMMITTED(
+      "exactly.records.committed",
+      Type.COUNTER,
+      "Input records whose effect is committed with their offset",
+      C.SINK),
+  DEAD_LETTERS(
+      "exactly.dead.letters",
+      Type.COUNTER,
+      "Records given up to the dead-letter topic",
+      C.PROCESSOR,
+      C.CONSUMER,
+      C.SINK,
+      C.RELAY),
+  HANDLER_FAILURES(
+      "exactly.handler.failures",
+      Type.COUNTER,
+      "Calls of the user's function or handler that threw",
+      C.CONSUMER),
+  RETRIES("exactly.retries", Type.COUNTER, "Batches tried again after a transient failure", C.SINK),
+  BATCHES("exactly.batches", Type.COUNTER, "Batches started", C.PROCESSOR),
+  BATCH_SIZE("exactly.batch.size", Type.SUMMARY, "Records in each committed batch", C.SINK),
+  COMMITS("exactly.commits", Type.COUNTER, "Batches committed with their offsets", C.PROCESSOR),
+  ABORTS(
+      "exactly.aborts",
+      Type.COUNTER,
+      "Batches aborted; their inputs are processed again",
+      C.PROCESSOR,
+      C.RELAY),
+  FENCED_COMMITS(
+      "exactly.fenced.commits",
+      Type.COUNTER,
+      "Commits refused because another instance owns the partition now",
+      C.SINK),
+  COMMIT_LATENCY(
+      "exactly.commit.latency",
+      Type.TIMER,
+      "Time to commit a batch with its offsets",
+      C.PROCESSOR,
+      C.SINK),
+  COMMIT_WAIT(
+      "exactly.commit.wait",
+      Type.TIMER,
+      "Time the engine stood idle waiting for the commit in flight",
+      C.PROCESSOR),
+  REBALANCES("exactly.rebalances", Type.COUNTER, "Partition revocations and losses", C.PROCESSOR),
+  LAG(
+      "exactly.lag",
+      Type.GAUGE,
+      "Input records behind the end of the assigned partitions, at the last poll",
+      C.PROCESSOR),
+
+  DEDUP_CLAIMS(
+      "exactly.dedup.claims", Type.COUNTER, "Dedup keys claimed to run their effect", C.CONSUMER),
+  DEDUP_DUPLICATES(
+      "exactly.dedup.duplicates.skipped",
+      Type.COUNTER,
+      "Records skipped because their key's effect already completed",
+      C.CONSUMER),
+  DEDUP_INFLIGHT_WAITS(
+      "exactly.dedup.inflight.waits",
+      Type.COUNTER,
+      "Claims refused because another holder's lease on the key was live",
+      C.CONSUMER),
+  DEDUP_LEASES_LOST(
+      "exactly.dedup.leases.lost",
+      Type.COUNTER,
+      "Completes refused because the lease had passed to another holder",
+      C.CONSUMER),
+  DEDUP_STORE_LATENCY(
+      "exactly.dedup.store.latency",
+      Type.TIMER,
+      "Time of one dedup-store round trip; tag op = claim, complete or release",
+      C.CONSUMER),
+  DEDUP_STORE_ERRORS(
+      "exactly.dedup.store.errors",
+      Type.COUNTER,
+      "Dedup-store calls that failed; tag op = claim, complete or release",
+      C.CONSUMER),
+  DEDUP_RETENTION_SHORT(
+      "exactly.dedup.retention.short",
+      Type.GAUGE,
+      "1 when the store forgets keys sooner than the topic keeps records, else 0",
+      C.CONSUMER),
+
+  OUTBOX_BACKLOG("exactly.outbox.backlog", Type.GAUGE, "Outbox rows not yet published", C.RELAY),
+  OUTBOX_BACKLOG_AGE(
+      "exactly.outbox.backlog.oldest.age",
+      Type.GAUGE,
+      "Age in seconds of the oldest row not yet published",
+      C.RELAY),
+  OUTBOX_GAPS(
+      "exactly.outbox.gaps",
+      Type.GAUGE,
+      "Ids skipped by a commit order that the relay is waiting for",
+      C.RELAY),
+  OUTBOX_GAPS_ABANDONED(
+      "exactly.outbox.gaps.abandoned",
+      Type.COUNTER,
+      "Gaps given up after the gap timeout (their transaction rolled back)",
+      C.RELAY),
+  OUTBOX_DELETED(
+      "exactly.outbox.deleted", Type.COUNTER, "Published rows deleted by cleanup", C.RELAY),
+  OUTBOX_LATENCY(
+      "exactly.outbox.latency", Type.TIMER, "Time from a row's write to its publication", C.RELAY);
+
+  /** The kind of meter. */
+  public enum Type {
+    COUNTER,
+    TIMER,
+    GAUGE,
+    SUMMARY
+  }
+
+  /** The components, as the {@code component} tag spells them. */
+  public static final class C {
+    public static final String PROCESSOR = "processor";
+    public static final String CONSUMER = "idempotent-consumer";
+    public static final String SINK = "db-sink";
+    public static final String RELAY = "outbox-relay";
+
+    private C() {}
+  }
+
+  private final String meterName;
+  private final Type type;
+  private final String description;
+  private final Set<String> components;
+
+  Metric(String meterName, Type type, String description, String... components) {
+    this.meterName = meterName;
+    this.type = type;
+    this.description = description;
+    this.components = Set.of(components);
+  }
+
+  public String meterName() {
+    return meterName;
+  }
+
+  public Type type() {
+    return type;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** The components that register this meter ({@link C}'s names). */
+  public Set<String> components() {
+    return components;
+  }
+
+  /** The meters {@code component} registers. */
+  public static Set<Metric> of(String component) {
+    Set<Metric> out = EnumSet.noneOf(Metric.class);
+    for (Metric m : values()) {
+      if (m.components.contains(component)) {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+}
