@@ -4,6 +4,10 @@ import dev.exactly.dedup.Claim;
 import dev.exactly.dedup.DedupStore;
 import dev.exactly.dedup.DedupStoreException;
 import dev.exactly.dedup.StoredResult;
+import dev.exactly.jdbc.internal.Column;
+import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.jdbc.internal.Sql;
+import dev.exactly.jdbc.internal.SqlErrorKind;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -74,8 +78,8 @@ public final class JdbcDedupStore implements DedupStore {
     return new Builder(dataSource);
   }
 
-  /** The table's columns, for users who create it by migration instead. */
-  public static List<Column> columns() {
+  /** The table's columns. */
+  static List<Column> columns() {
     return List.of(
         Column.key("dedup_key", MAX_KEY_LENGTH),
         Column.integer("state", false),
@@ -85,8 +89,17 @@ public final class JdbcDedupStore implements DedupStore {
         Column.bytes("result", true));
   }
 
-  /** The statements that create the table and its expiry index, for this dialect. */
-  public static List<String> createTableStatements(Dialect dialect, String table) {
+  /**
+   * The statements that create the table and its expiry index on {@code database}, for users who
+   * create it by migration instead (then set {@link Builder#createTable createTable(false)}).
+   *
+   * @throws dev.exactly.ConfigurationException when the table name is not a plain identifier
+   */
+  public static List<String> createTableStatements(Database database, String table) {
+    return createTableStatements(Dialect.of(database), table);
+  }
+
+  private static List<String> createTableStatements(Dialect dialect, String table) {
     Dialect.checkIdentifier("dedup.table", table);
     return dialect.createTableIfAbsent(
         table,
@@ -502,9 +515,9 @@ public final class JdbcDedupStore implements DedupStore {
       return this;
     }
 
-    /** The dialect; by default detected from the data source's metadata in {@link #build()}. */
-    public Builder dialect(Dialect dialect) {
-      this.dialect = Objects.requireNonNull(dialect, "dialect");
+    /** The database; by default detected from the data source's metadata in {@link #build()}. */
+    public Builder database(Database database) {
+      this.dialect = Dialect.of(Objects.requireNonNull(database, "database"));
       return this;
     }
 

@@ -8,6 +8,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.exactly.ConfigurationException;
 import dev.exactly.dedup.DedupStore;
 import dev.exactly.dedup.DedupStoreException;
+import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.testkit.ExternalService;
 import dev.exactly.testkit.FakeClock;
 import dev.exactly.testkit.dedup.DedupStoreContract;
@@ -52,7 +53,7 @@ class JdbcDedupStoreContractTest {
 
     abstract String unreachableUrl();
 
-    abstract Dialect dialect();
+    abstract Database database();
 
     @Override
     protected DedupStore newStore() {
@@ -68,7 +69,7 @@ class JdbcDedupStoreContractTest {
       DedupStore store =
           JdbcDedupStore.builder(down)
               .table("exactly_dedup_contract")
-              .dialect(dialect())
+              .database(database())
               .createTable(false)
               .build();
       return new DedupStore() {
@@ -131,7 +132,7 @@ class JdbcDedupStoreContractTest {
 
     @Test
     void theDialectIsDetected() {
-      assertThat(store.name()).isEqualTo(dialect().name() + ":exactly_dedup_contract");
+      assertThat(store.name()).isEqualTo(Dialect.of(database()).name() + ":exactly_dedup_contract");
     }
   }
 
@@ -163,8 +164,8 @@ class JdbcDedupStoreContractTest {
     }
 
     @Override
-    Dialect dialect() {
-      return Dialect.postgresql();
+    Database database() {
+      return Database.POSTGRESQL;
     }
   }
 
@@ -196,8 +197,8 @@ class JdbcDedupStoreContractTest {
     }
 
     @Override
-    Dialect dialect() {
-      return Dialect.mariadb();
+    Database database() {
+      return Database.MARIADB;
     }
   }
 
@@ -226,8 +227,8 @@ class JdbcDedupStoreContractTest {
     }
 
     @Override
-    Dialect dialect() {
-      return Dialect.h2();
+    Database database() {
+      return Database.H2;
     }
   }
 }

@@ -1,5 +1,6 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
+import dev.exactly.jdbc.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,6 +22,11 @@ final class PostgreSqlDialect implements Dialect {
   static final PostgreSqlDialect INSTANCE = new PostgreSqlDialect();
 
   private PostgreSqlDialect() {}
+
+  @Override
+  public Database database() {
+    return Database.POSTGRESQL;
+  }
 
   @Override
   public String name() {
