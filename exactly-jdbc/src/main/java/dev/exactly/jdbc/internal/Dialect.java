@@ -124,6 +124,21 @@ public sealed interface Dialect permits PostgreSqlDialect, MariaDbDialect, H2Dia
       int rows);
 
   /**
+   * One {@code UPDATE} of up to {@code rows} rows, each found by its own values, that returns the
+   * first {@code match} column of every row it changed: the caller learns which rows matched
+   * without reading them back. Empty where the database has no {@code UPDATE ... FROM ...
+   * RETURNING} (MariaDB, H2); the caller then runs a batch of single-row updates.
+   *
+   * <p>Placeholders: one per {@code sameForAll} column (the value every changed row gets), then for
+   * each row one per {@code match} column (the row changes only where every one equals its value)
+   * followed by one per {@code perRow} column (the value that row gets).
+   */
+  default Optional<String> updateEachReturningKey(
+      String table, List<String> sameForAll, List<String> match, List<Column> perRow, int rows) {
+    return Optional.empty();
+  }
+
+  /**
    * {@code DELETE} of at most {@code limit} rows matching {@code condition}, so that cleanup runs
    * in small transactions that never hold many locks. Repeat until it deletes fewer than {@code
    * limit}.
