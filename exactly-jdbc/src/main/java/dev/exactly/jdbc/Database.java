@@ -9,8 +9,8 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * The databases Exactly supports. Builders detect the database from the connection's metadata;
- * pass one only to skip that, for example when the database is not up yet at build time.
+ * The databases Exactly supports. Builders detect the database from the connection's metadata; pass
+ * one only to skip that, for example when the database is not up yet at build time.
  */
 public enum Database {
   POSTGRESQL,

@@ -70,7 +70,8 @@ final class DedupClaims {
           String key = rs.getString(1);
           out.put(
               key,
-              answer(key, rs.getInt(2), rs.getString(3), rs.getLong(4), rs.getBytes(5), token, now));
+              answer(
+                  key, rs.getInt(2), rs.getString(3), rs.getLong(4), rs.getBytes(5), token, now));
         }
       }
     }

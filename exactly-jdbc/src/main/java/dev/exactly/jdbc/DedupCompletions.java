@@ -17,8 +17,8 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 /**
- * Ends claims of one chunk: completes them (done, with their results, until the retention ends)
- * or releases them (deleted, so the key can be claimed again at once). Both act only on rows that
+ * Ends claims of one chunk: completes them (done, with their results, until the retention ends) or
+ * releases them (deleted, so the key can be claimed again at once). Both act only on rows that
  * still carry the claim's token, so an owner whose lease was taken over changes nothing.
  */
 final class DedupCompletions {

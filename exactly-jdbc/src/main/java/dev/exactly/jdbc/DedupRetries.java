@@ -4,7 +4,6 @@ import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.dedup.DedupStoreException;
 import dev.exactly.internal.Waits;
-import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.internal.SqlErrorKind;
 import java.sql.SQLException;
 import org.slf4j.Logger;

@@ -29,8 +29,8 @@ import javax.sql.DataSource;
  *
  * <p><b>How a claim is decided.</b> One multi-row statement inserts every key that is absent and
  * takes over every row whose lease or retention has expired, writing this call's random token; the
- * table's primary key decides between concurrent callers. A second statement reads the rows back:
- * a row carrying this call's token is this caller's claim. The read only reports what the database
+ * table's primary key decides between concurrent callers. A second statement reads the rows back: a
+ * row carrying this call's token is this caller's claim. The read only reports what the database
  * decided; it decides nothing. Keys go in sorted order so two overlapping batches lock rows in the
  * same order.
  *
@@ -38,8 +38,8 @@ import javax.sql.DataSource;
  * instance sharing the table needs a synchronized clock (lease takeover happens when the taker's
  * clock passes the expiry).
  *
- * <p>Errors the database calls transient are retried with the same token, which makes a retry
- * after a lost answer find its own claim, waiting as the {@link RetryPolicy} says; then {@link
+ * <p>Errors the database calls transient are retried with the same token, which makes a retry after
+ * a lost answer find its own claim, waiting as the {@link RetryPolicy} says; then {@link
  * DedupStoreException}. Thread-safe; each call borrows one connection at a time from the data
  * source, which the caller owns.
  */
@@ -251,8 +251,8 @@ public final class JdbcDedupStore implements DedupStore {
     }
 
     /**
-     * The database; by default detected from the data source's metadata in {@link #build()}.
-     * Called twice, the last value wins.
+     * The database; by default detected from the data source's metadata in {@link #build()}. Called
+     * twice, the last value wins.
      */
     public Builder database(Database database) {
       this.database = Objects.requireNonNull(database, "database");
@@ -278,7 +278,9 @@ public final class JdbcDedupStore implements DedupStore {
       Dialect.checkIdentifier("dedup.table", table);
       DedupTable t;
       try {
-        t = new DedupTable(Dialect.of(database != null ? database : Database.of(dataSource)), table);
+        t =
+            new DedupTable(
+                Dialect.of(database != null ? database : Database.of(dataSource)), table);
         if (createTable) {
           t.create(dataSource);
         }

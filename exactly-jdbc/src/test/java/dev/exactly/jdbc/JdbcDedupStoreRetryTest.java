@@ -49,7 +49,8 @@ class JdbcDedupStoreRetryTest {
     dataSource.failNext(1);
 
     CompletableFuture<Map<String, Claim>> answer =
-        CompletableFuture.supplyAsync(() -> store.claim(List.of("k"), Duration.ofMinutes(1)), caller);
+        CompletableFuture.supplyAsync(
+            () -> store.claim(List.of("k"), Duration.ofMinutes(1)), caller);
     awaitSleeper();
     clock.advance(Duration.ofSeconds(29));
     awaitSleeper();

@@ -281,8 +281,8 @@ public final class RedisDedupStore implements DedupStore {
 
     /**
      * The clock the lease ends this store reports are read on; default {@link Ticker#system()}.
-     * Leases and retention themselves run on the Redis server's clock. Called twice, the last
-     * value wins.
+     * Leases and retention themselves run on the Redis server's clock. Called twice, the last value
+     * wins.
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");

@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The three Lua scripts that decide claims, completions and releases atomically on the server,
- * and running them by SHA, loading a script again when the server has lost it.
+ * The three Lua scripts that decide claims, completions and releases atomically on the server, and
+ * running them by SHA, loading a script again when the server has lost it.
  */
 final class RedisScripts {
   private static final String CLAIM =
