@@ -1,5 +1,6 @@
 package dev.exactly.redis;
 
+import dev.exactly.Ticker;
 import dev.exactly.dedup.Claim;
 import dev.exactly.dedup.DedupStore;
 import dev.exactly.dedup.DedupStoreException;
@@ -7,11 +8,8 @@ import dev.exactly.dedup.StoredResult;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,7 +38,8 @@ import java.util.UUID;
  *
  * <p><b>Time.</b> Leases and retention run on the Redis server's clock, the one clock every
  * instance shares; no client clock is involved, so client clock skew cannot shorten a lease. (The
- * lease expiry this store reports is the caller's clock plus the remaining time Redis gave.)
+ * lease expiry this store reports is the {@link Builder#ticker ticker}'s time plus the remaining
+ * time Redis gave.)
  *
  * <p>A value holds the claim's token ({@code C} + token, or {@code D} + token + result once done),
  * so complete and release, also scripts, act only on this caller's own claim. All keys of a batch
@@ -52,64 +51,28 @@ import java.util.UUID;
 public final class RedisDedupStore implements DedupStore {
   private static final int TOKEN_LENGTH = 36;
 
-  private static final String CLAIM =
-      """
-      local out = {}
-      for i = 1, #KEYS do
-        if redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then
-          out[i] = {1}
-        else
-          out[i] = {0, redis.call('PTTL', KEYS[i]), redis.call('GET', KEYS[i])}
-        end
-      end
-      return out
-      """;
-
-  // ARGV[1] retention; then per key: the claim value expected, the done value to write.
-  private static final String COMPLETE =
-      """
-      local lost = {}
-      for i = 1, #KEYS do
-        local v = redis.call('GET', KEYS[i])
-        if v == ARGV[2 * i] or v == ARGV[2 * i + 1] then
-          redis.call('SET', KEYS[i], ARGV[2 * i + 1], 'PX', ARGV[1])
-        else
-          lost[#lost + 1] = KEYS[i]
-        end
-      end
-      return lost
-      """;
-
-  private static final String RELEASE =
-      """
-      for i = 1, #KEYS do
-        if redis.call('GET', KEYS[i]) == ARGV[i] then
-          redis.call('DEL', KEYS[i])
-        end
-      end
-      return 0
-      """;
-
   private final RedisClient ownedClient;
   private final StatefulRedisConnection<byte[], byte[]> connection;
   private final boolean ownsConnection;
   private final byte[] prefix;
   private final String where;
-  private volatile String claimSha;
-  private volatile String completeSha;
-  private volatile String releaseSha;
+  private final RedisScripts scripts;
+  private final Ticker ticker;
 
   private RedisDedupStore(
       RedisClient ownedClient,
       StatefulRedisConnection<byte[], byte[]> connection,
       boolean ownsConnection,
       String prefix,
-      String where) {
+      String where,
+      Ticker ticker) {
     this.ownedClient = ownedClient;
     this.connection = connection;
     this.ownsConnection = ownsConnection;
     this.prefix = prefix.getBytes(StandardCharsets.UTF_8);
     this.where = where;
+    this.scripts = new RedisScripts(connection, "dedup store redis:" + where);
+    this.ticker = ticker;
   }
 
   /** A store on {@code redisUri}, such as {@code redis://127.0.0.1:6379}. */
@@ -132,11 +95,11 @@ public final class RedisDedupStore implements DedupStore {
     }
     String token = UUID.randomUUID().toString();
     byte[][] redisKeys = redisKeys(distinct);
-    long now = System.currentTimeMillis();
+    long now = ticker.millis();
     List<Object> answers =
-        run(
+        scripts.run(
             "claim",
-            Script.CLAIM,
+            RedisScripts.Script.CLAIM,
             redisKeys,
             utf8("C" + token),
             utf8(Long.toString(lease.toMillis())));
@@ -190,7 +153,7 @@ public final class RedisDedupStore implements DedupStore {
       args[1 + 2 * i] = utf8("C" + c.token());
       args[2 + 2 * i] = doneValue(c.token(), results.get(c.key()));
     }
-    List<Object> lost = run("complete", Script.COMPLETE, keys, args);
+    List<Object> lost = scripts.run("complete", RedisScripts.Script.COMPLETE, keys, args);
     Set<String> out = new HashSet<>();
     for (Object k : lost) {
       byte[] b = (byte[]) k;
@@ -222,7 +185,7 @@ public final class RedisDedupStore implements DedupStore {
       keys[i] = redisKey(list.get(i).key());
       args[i] = utf8("C" + list.get(i).token());
     }
-    run("release", Script.RELEASE, keys, args);
+    scripts.run("release", RedisScripts.Script.RELEASE, keys, args);
   }
 
   /** Redis expires entries by itself ({@code PX}); nothing is left to purge. */
@@ -242,61 +205,6 @@ public final class RedisDedupStore implements DedupStore {
       connection.close();
       ownedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
-  }
-
-  private enum Script {
-    CLAIM(RedisDedupStore.CLAIM),
-    COMPLETE(RedisDedupStore.COMPLETE),
-    RELEASE(RedisDedupStore.RELEASE);
-
-    final String source;
-
-    Script(String source) {
-      this.source = source;
-    }
-  }
-
-  private List<Object> run(String what, Script script, byte[][] keys, byte[]... args) {
-    RedisCommands<byte[], byte[]> commands = connection.sync();
-    try {
-      String sha = sha(script);
-      try {
-        return commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-      } catch (RedisNoScriptException e) {
-        // The server lost its script cache (restart, SCRIPT FLUSH): load it again, once.
-        return commands.evalsha(load(script), ScriptOutputType.MULTI, keys, args);
-      }
-    } catch (RedisException e) {
-      throw new DedupStoreException(
-          "dedup store "
-              + name()
-              + " could not "
-              + what
-              + " ("
-              + e.getMessage()
-              + "); nothing was decided for this call, retry it later",
-          e);
-    }
-  }
-
-  private String sha(Script script) {
-    String sha =
-        switch (script) {
-          case CLAIM -> claimSha;
-          case COMPLETE -> completeSha;
-          case RELEASE -> releaseSha;
-        };
-    return sha != null ? sha : load(script);
-  }
-
-  private String load(Script script) {
-    String sha = connection.sync().scriptLoad(utf8(script.source));
-    switch (script) {
-      case CLAIM -> claimSha = sha;
-      case COMPLETE -> completeSha = sha;
-      case RELEASE -> releaseSha = sha;
-    }
-    return sha;
   }
 
   private byte[][] redisKeys(List<String> keys) {
@@ -345,22 +253,39 @@ public final class RedisDedupStore implements DedupStore {
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private String keyPrefix = "exactly:dedup:";
     private Duration timeout = Duration.ofSeconds(5);
+    private Ticker ticker = Ticker.system();
 
     private Builder(String uri, StatefulRedisConnection<byte[], byte[]> connection) {
       this.uri = uri;
       this.connection = connection;
     }
 
-    /** Put before every key, to share a Redis with other data; default {@code exactly:dedup:}. */
+    /**
+     * Put before every key, to share a Redis with other data; default {@code exactly:dedup:}.
+     * Called twice, the last value wins.
+     */
     public Builder keyPrefix(String keyPrefix) {
       this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
       return this;
     }
 
-    /** How long one call may take before it fails; default 5 s. Ignored for a given connection. */
+    /**
+     * How long one call may take before it fails; default 5 s. Ignored for a given connection.
+     * Called twice, the last value wins.
+     */
     public Builder timeout(Duration timeout) {
       requirePositive(timeout, "redis.timeout");
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * The clock the lease ends this store reports are read on; default {@link Ticker#system()}.
+     * Leases and retention themselves run on the Redis server's clock. Called twice, the last value
+     * wins.
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
@@ -370,8 +295,8 @@ public final class RedisDedupStore implements DedupStore {
     public RedisDedupStore build() {
       if (connection != null) {
         RedisDedupStore store =
-            new RedisDedupStore(null, connection, false, keyPrefix, "given connection");
-        store.load(Script.CLAIM);
+            new RedisDedupStore(null, connection, false, keyPrefix, "given connection", ticker);
+        store.scripts.load(RedisScripts.Script.CLAIM);
         return store;
       }
       RedisURI redisUri = RedisURI.create(uri);
@@ -385,8 +310,8 @@ public final class RedisDedupStore implements DedupStore {
       String where = redisUri.getHost() + ":" + redisUri.getPort();
       try {
         StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
-        RedisDedupStore store = new RedisDedupStore(client, c, true, keyPrefix, where);
-        store.load(Script.CLAIM);
+        RedisDedupStore store = new RedisDedupStore(client, c, true, keyPrefix, where, ticker);
+        store.scripts.load(RedisScripts.Script.CLAIM);
         return store;
       } catch (RedisException e) {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

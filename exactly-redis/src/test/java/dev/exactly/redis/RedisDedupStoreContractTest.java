@@ -1,18 +1,24 @@
 package dev.exactly.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.exactly.dedup.Claim;
 import dev.exactly.dedup.DedupStore;
 import dev.exactly.dedup.DedupStoreException;
 import dev.exactly.testkit.ExternalService;
+import dev.exactly.testkit.FakeClock;
 import dev.exactly.testkit.dedup.DedupStoreContract;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dedup-store contract on a real Redis. Redis owns time (PX), so expiry tests use short real
- * leases and really wait; see {@link #shortTime()}.
+ * The dedup-store contract on a real Redis. Redis owns time (PX), on the server: no ticker can move
+ * it, so expiry tests use short real leases and really wait; see {@link #shortTime()}. Only the
+ * lease ends the store reports are read on its ticker.
  */
 class RedisDedupStoreContractTest extends DedupStoreContract {
 
@@ -50,6 +56,25 @@ class RedisDedupStoreContractTest extends DedupStoreContract {
   @Override
   protected boolean purgeCounts() {
     return false;
+  }
+
+  @Test
+  void theLeaseEndItReportsIsReadOnItsTicker() {
+    FakeClock clock = FakeClock.atEpochPlusOneYear();
+    try (DedupStore onFakeTime =
+        RedisDedupStore.builder(ExternalService.REDIS.url()).ticker(clock).build()) {
+      String k = key("ticker");
+
+      Claim mine = onFakeTime.claim(List.of(k), Duration.ofMinutes(1)).get(k);
+      Claim theirs = onFakeTime.claim(List.of(k), Duration.ofMinutes(1)).get(k);
+
+      Instant end = clock.instant().plus(Duration.ofMinutes(1));
+      assertThat(((Claim.Claimed) mine).leaseExpiry()).isEqualTo(end);
+      // Redis's remaining time, counted from the ticker's now: at most the whole lease.
+      assertThat(((Claim.InFlight) theirs).leaseExpiry())
+          .isAfter(end.minusSeconds(10))
+          .isBeforeOrEqualTo(end);
+    }
   }
 
   @Test

@@ -2,8 +2,8 @@ package dev.exactly.bench.sink;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.exactly.jdbc.Column;
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Column;
+import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.sink.DbSink;
 import dev.exactly.jdbc.sink.Upserts;
 import dev.exactly.testkit.EmbeddedKafka;

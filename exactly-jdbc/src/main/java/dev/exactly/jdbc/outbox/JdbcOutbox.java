@@ -1,6 +1,6 @@
 package dev.exactly.jdbc.outbox;
 
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

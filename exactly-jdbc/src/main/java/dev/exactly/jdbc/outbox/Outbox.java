@@ -1,6 +1,7 @@
 package dev.exactly.jdbc.outbox;
 
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.Database;
+import dev.exactly.jdbc.internal.Dialect;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -82,9 +83,12 @@ public interface Outbox {
       return this;
     }
 
-    /** The database's dialect; by default read from the first connection written to. */
-    public Builder dialect(Dialect dialect) {
-      this.dialect = Objects.requireNonNull(dialect, "dialect");
+    /**
+     * The database written to; by default read from the first connection written to. Called twice,
+     * the last value wins.
+     */
+    public Builder database(Database database) {
+      this.dialect = Dialect.of(Objects.requireNonNull(database, "database"));
       return this;
     }
 

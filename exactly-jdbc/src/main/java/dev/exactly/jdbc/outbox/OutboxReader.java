@@ -1,7 +1,7 @@
 package dev.exactly.jdbc.outbox;
 
-import dev.exactly.jdbc.Dialect;
-import dev.exactly.jdbc.Dialect.TransactionHorizon;
+import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.jdbc.internal.Dialect.TransactionHorizon;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -2,7 +2,7 @@ package dev.exactly.jdbc.outbox;
 
 import dev.exactly.ConfigurationException;
 import dev.exactly.internal.KafkaSettings;
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;

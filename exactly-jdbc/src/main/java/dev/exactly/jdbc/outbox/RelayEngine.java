@@ -1,7 +1,7 @@
 package dev.exactly.jdbc.outbox;
 
 import dev.exactly.DeadLetterHeaders;
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -3,7 +3,7 @@ package dev.exactly.jdbc.sink;
 import dev.exactly.ConfigurationException;
 import dev.exactly.RetryPolicy;
 import dev.exactly.internal.KafkaSettings;
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

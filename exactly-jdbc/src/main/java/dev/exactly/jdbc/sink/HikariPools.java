@@ -2,7 +2,8 @@ package dev.exactly.jdbc.sink;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.Database;
+import dev.exactly.jdbc.internal.Dialect;
 import java.time.Duration;
 
 /**
@@ -37,7 +38,7 @@ final class HikariPools {
     config.setMaximumPoolSize(2);
     config.setMinimumIdle(1);
     config.setAutoCommit(true);
-    Dialect dialect = dialectOf(jdbcUrl);
+    Dialect dialect = Database.ofJdbcUrl(jdbcUrl).map(Dialect::of).orElse(null);
     if (dialect != null) {
       dialect.sessionLimits(lockWait, idleInTransaction).ifPresent(config::setConnectionInitSql);
     }
@@ -45,19 +46,5 @@ final class HikariPools {
       config.addDataSourceProperty("tcpKeepAlive", "true");
     }
     return new HikariDataSource(config);
-  }
-
-  /** The dialect a JDBC URL names, or null for a driver we do not know by its URL. */
-  static Dialect dialectOf(String jdbcUrl) {
-    if (jdbcUrl.startsWith("jdbc:postgresql:")) {
-      return Dialect.postgresql();
-    }
-    if (jdbcUrl.startsWith("jdbc:mariadb:") || jdbcUrl.startsWith("jdbc:mysql:")) {
-      return Dialect.mariadb();
-    }
-    if (jdbcUrl.startsWith("jdbc:h2:")) {
-      return Dialect.h2();
-    }
-    return null;
   }
 }

@@ -1,7 +1,7 @@
 package dev.exactly.jdbc.sink;
 
-import dev.exactly.jdbc.Column;
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Column;
+import dev.exactly.jdbc.internal.Dialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

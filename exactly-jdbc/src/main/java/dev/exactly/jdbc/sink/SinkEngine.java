@@ -2,7 +2,7 @@ package dev.exactly.jdbc.sink;
 
 import dev.exactly.DeadLetterHeaders;
 import dev.exactly.internal.KafkaSettings;
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.sink.OffsetTable.Position;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -621,7 +621,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       } catch (SQLException e) {
         boolean retriable =
             dialect.isTransient(e)
-                || dialect.classify(e) == dev.exactly.jdbc.SqlErrorKind.DUPLICATE_KEY;
+                || dialect.classify(e) == dev.exactly.jdbc.internal.SqlErrorKind.DUPLICATE_KEY;
         if (!retriable) {
           throw new IllegalStateException(
               "claiming "
@@ -878,7 +878,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       } catch (SQLException e) {
         boolean retriable =
             dialect.isTransient(e)
-                || dialect.classify(e) == dev.exactly.jdbc.SqlErrorKind.DUPLICATE_KEY;
+                || dialect.classify(e) == dev.exactly.jdbc.internal.SqlErrorKind.DUPLICATE_KEY;
         if (!retriable || !settings.retryPolicy().canRetryAfter(attempt)) {
           throw new IllegalStateException(
               what + " failed after " + attempt + " attempt(s): " + e.getMessage(), e);

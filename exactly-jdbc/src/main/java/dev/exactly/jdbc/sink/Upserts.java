@@ -1,6 +1,6 @@
 package dev.exactly.jdbc.sink;
 
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

@@ -2,7 +2,7 @@ package dev.exactly.jdbc.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -8,7 +8,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.exactly.DeadLetterHeaders;
 import dev.exactly.RetryPolicy;
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.testkit.CountingConsumerInterceptor;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
@@ -483,8 +483,8 @@ abstract class AbstractDbSinkTest {
               .createTableIfAbsent(
                   orders,
                   List.of(
-                      dev.exactly.jdbc.Column.key("order_id", 64),
-                      dev.exactly.jdbc.Column.bigint("amount", false)),
+                      dev.exactly.jdbc.internal.Column.key("order_id", 64),
+                      dev.exactly.jdbc.internal.Column.bigint("amount", false)),
                   List.of("order_id"),
                   List.of())) {
         s.execute(ddl);

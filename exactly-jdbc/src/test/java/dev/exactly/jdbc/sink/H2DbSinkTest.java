@@ -1,6 +1,6 @@
 package dev.exactly.jdbc.sink;
 
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 
 class H2DbSinkTest extends AbstractDbSinkTest {
   @Override

@@ -1,6 +1,6 @@
 package dev.exactly.jdbc.sink;
 
-import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.testkit.ExternalService;
 import org.junit.jupiter.api.BeforeAll;
 

@@ -1,5 +1,6 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
+import dev.exactly.jdbc.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -28,6 +29,11 @@ final class H2Dialect implements Dialect {
   private static final int OBJECT_CLOSED = 90007;
 
   private H2Dialect() {}
+
+  @Override
+  public Database database() {
+    return Database.H2;
+  }
 
   @Override
   public String name() {

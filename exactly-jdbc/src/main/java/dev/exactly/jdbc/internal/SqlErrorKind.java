@@ -1,4 +1,4 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
 /**
  * What a database error means for the caller, read by a {@link Dialect} from SQLState and vendor

@@ -1,4 +1,4 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -10,7 +10,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Helpers the dialects share: placeholders, column lists, and walking an error's chain. */
-final class Sql {
+public final class Sql {
   private static final int MAX_CHAIN = 32;
 
   private Sql() {}
@@ -60,7 +60,7 @@ final class Sql {
   }
 
   /** {@code (?, ?), (?, ?)} for {@code rows} rows of {@code width} columns. */
-  static String rows(int width, int rows) {
+  public static String rows(int width, int rows) {
     if (rows < 1) {
       throw new IllegalArgumentException("rows must be at least 1, got " + rows);
     }
@@ -95,7 +95,7 @@ final class Sql {
   }
 
   /** The unqualified part of a possibly schema-qualified name. */
-  static String local(String table) {
+  public static String local(String table) {
     int dot = table.indexOf('.');
     return dot < 0 ? table : table.substring(dot + 1);
   }

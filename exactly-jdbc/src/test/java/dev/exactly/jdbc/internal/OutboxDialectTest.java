@@ -1,9 +1,9 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.exactly.jdbc.Dialect.TransactionHorizon;
+import dev.exactly.jdbc.internal.Dialect.TransactionHorizon;
 import dev.exactly.testkit.ExternalService;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,13 +1,12 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
 import dev.exactly.ConfigurationException;
+import dev.exactly.jdbc.Database;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -18,6 +17,8 @@ import javax.sql.DataSource;
  * insert-if-absent and upsert statements, error classification by SQLState and vendor code, and
  * column types for the tables Exactly creates. One implementation each for PostgreSQL, MariaDB (and
  * MySQL), and H2; stateless and safe to share between threads.
+ *
+ * <p>Not API: users name a database with {@link Database}, and builders map it here.
  *
  * <p>Table and column names are pasted into SQL, so every name that comes from configuration must
  * pass {@link #checkIdentifier} first; the builders here check them again and refuse anything else.
@@ -45,47 +46,28 @@ public sealed interface Dialect permits PostgreSqlDialect, MariaDbDialect, H2Dia
     return H2Dialect.INSTANCE;
   }
 
+  /** The dialect of {@code database}. */
+  static Dialect of(Database database) {
+    return switch (database) {
+      case POSTGRESQL -> postgresql();
+      case MARIADB -> mariadb();
+      case H2 -> h2();
+    };
+  }
+
   /**
-   * The dialect of the database behind {@code connection}, from its metadata's product name. The
-   * connection is only read, not closed.
+   * The dialect of the database behind {@code connection} (see {@link Database#of(Connection)}).
+   * The connection is only read, not closed.
    *
-   * @throws ConfigurationException when the database is not one Exactly supports
+   * @throws dev.exactly.ConfigurationException when the database is not one Exactly supports
    */
   static Dialect of(Connection connection) throws SQLException {
-    DatabaseMetaData meta = connection.getMetaData();
-    return forProductName(meta.getDatabaseProductName(), meta.getURL());
+    return of(Database.of(connection));
   }
 
   /** The dialect of the database behind {@code dataSource}; borrows one connection briefly. */
   static Dialect of(DataSource dataSource) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      return of(c);
-    }
-  }
-
-  /**
-   * The dialect for a JDBC product name ({@code PostgreSQL}, {@code MariaDB}, {@code MySQL}, {@code
-   * H2}).
-   *
-   * @param where the URL or data source, for the error message
-   */
-  static Dialect forProductName(String productName, String where) {
-    String p = productName == null ? "" : productName.toLowerCase(Locale.ROOT);
-    if (p.contains("postgresql")) {
-      return postgresql();
-    }
-    if (p.contains("mariadb") || p.contains("mysql")) {
-      return mariadb();
-    }
-    if (p.equals("h2")) {
-      return h2();
-    }
-    throw new ConfigurationException(
-        "dataSource",
-        where,
-        "is a "
-            + productName
-            + " database; Exactly supports PostgreSQL, MariaDB/MySQL and H2: use one of those");
+    return of(Database.of(dataSource));
   }
 
   /**
@@ -112,6 +94,9 @@ public sealed interface Dialect permits PostgreSqlDialect, MariaDbDialect, H2Dia
   /** A short name for messages and metric tags: {@code postgresql}, {@code mariadb}, {@code h2}. */
   String name();
 
+  /** The database this dialect speaks to. */
+  Database database();
+
   /**
    * {@code INSERT} of {@code rows} rows where a row whose key already exists is left alone, without
    * an error and without touching other rows. The unique index on {@code keyColumns} decides.
@@ -137,6 +122,21 @@ public sealed interface Dialect permits PostgreSqlDialect, MariaDbDialect, H2Dia
       String staleColumn,
       String nowColumn,
       int rows);
+
+  /**
+   * One {@code UPDATE} of up to {@code rows} rows, each found by its own values, that returns the
+   * first {@code match} column of every row it changed: the caller learns which rows matched
+   * without reading them back. Empty where the database has no {@code UPDATE ... FROM ...
+   * RETURNING} (MariaDB, H2); the caller then runs a batch of single-row updates.
+   *
+   * <p>Placeholders: one per {@code sameForAll} column (the value every changed row gets), then for
+   * each row one per {@code match} column (the row changes only where every one equals its value)
+   * followed by one per {@code perRow} column (the value that row gets).
+   */
+  default Optional<String> updateEachReturningKey(
+      String table, List<String> sameForAll, List<String> match, List<Column> perRow, int rows) {
+    return Optional.empty();
+  }
 
   /**
    * {@code DELETE} of at most {@code limit} rows matching {@code condition}, so that cleanup runs

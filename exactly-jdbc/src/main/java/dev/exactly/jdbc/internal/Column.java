@@ -1,4 +1,4 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

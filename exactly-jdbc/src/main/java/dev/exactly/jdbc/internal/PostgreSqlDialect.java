@@ -1,5 +1,6 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
+import dev.exactly.jdbc.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,9 +9,11 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * PostgreSQL: {@code INSERT ... ON CONFLICT}, SQLStates from the server's error code appendix.
@@ -21,6 +24,11 @@ final class PostgreSqlDialect implements Dialect {
   static final PostgreSqlDialect INSTANCE = new PostgreSqlDialect();
 
   private PostgreSqlDialect() {}
+
+  @Override
+  public Database database() {
+    return Database.POSTGRESQL;
+  }
 
   @Override
   public String name() {
@@ -83,6 +91,54 @@ final class PostgreSqlDialect implements Dialect {
         + Sql.columns(keyColumns)
         + ") DO UPDATE SET "
         + set;
+  }
+
+  @Override
+  public Optional<String> updateEachReturningKey(
+      String table, List<String> sameForAll, List<String> match, List<Column> perRow, int rows) {
+    Dialect.checkIdentifier("table", table);
+    if (match.isEmpty() || rows < 1) {
+      throw new IllegalArgumentException(
+          "an update of each row needs a column to match on and a row, got " + match + ", " + rows);
+    }
+    sameForAll.forEach(c -> Dialect.checkIdentifier("column", c));
+    match.forEach(c -> Dialect.checkIdentifier("column", c));
+    List<String> perRowNames = perRow.stream().map(Column::name).collect(Collectors.toList());
+    perRowNames.forEach(c -> Dialect.checkIdentifier("column", c));
+    // Parameters in VALUES are typed text; a per-row value is cast to its column's type, which
+    // PostgreSQL does not do by itself on assignment from text (bytea in particular).
+    String oneRow =
+        "("
+            + Stream.concat(
+                    match.stream().map(c -> "?"),
+                    perRow.stream().map(c -> "CAST(? AS " + valueType(c) + ")"))
+                .collect(Collectors.joining(", "))
+            + ")";
+    String set =
+        Stream.concat(
+                sameForAll.stream().map(c -> c + " = ?"),
+                perRowNames.stream().map(c -> c + " = v." + c))
+            .collect(Collectors.joining(", "));
+    return Optional.of(
+        "UPDATE "
+            + table
+            + " AS d SET "
+            + set
+            + " FROM (VALUES "
+            + String.join(", ", Collections.nCopies(rows, oneRow))
+            + ") AS v("
+            + Sql.columns(Stream.concat(match.stream(), perRowNames.stream()).toList())
+            + ") WHERE "
+            + match.stream().map(c -> "d." + c + " = v." + c).collect(Collectors.joining(" AND "))
+            + " RETURNING d."
+            + match.get(0));
+  }
+
+  /** The type a value is cast to; a key's collation belongs to its column, not to the value. */
+  private String valueType(Column column) {
+    return column.type() == Column.Type.KEY
+        ? "VARCHAR(" + column.length() + ")"
+        : columnType(column);
   }
 
   @Override

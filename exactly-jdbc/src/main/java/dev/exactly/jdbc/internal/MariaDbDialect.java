@@ -1,5 +1,6 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
+import dev.exactly.jdbc.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -37,6 +38,11 @@ final class MariaDbDialect implements Dialect {
   private static final int ER_SPECIFIC_ACCESS_DENIED = 1227;
 
   private MariaDbDialect() {}
+
+  @Override
+  public Database database() {
+    return Database.MARIADB;
+  }
 
   @Override
   public String name() {

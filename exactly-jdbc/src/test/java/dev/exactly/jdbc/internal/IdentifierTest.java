@@ -1,4 +1,4 @@
-package dev.exactly.jdbc;
+package dev.exactly.jdbc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -39,13 +39,5 @@ class IdentifierTest {
   void refusesNull() {
     assertThatThrownBy(() -> Dialect.checkIdentifier("dedup.table", null))
         .hasMessageStartingWith("dedup.table=null");
-  }
-
-  @org.junit.jupiter.api.Test
-  void refusesAnUnsupportedDatabase() {
-    assertThatThrownBy(() -> Dialect.forProductName("Oracle", "jdbc:oracle:thin:@x"))
-        .isInstanceOf(ConfigurationException.class)
-        .hasMessageContaining("Oracle")
-        .hasMessageContaining("PostgreSQL, MariaDB/MySQL and H2");
   }
 }
