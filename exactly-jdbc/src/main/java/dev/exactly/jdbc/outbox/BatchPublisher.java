@@ -5,6 +5,7 @@ import dev.exactly.internal.TransactionErrors;
 import dev.exactly.internal.TransactionErrors.Call;
 import dev.exactly.internal.TransactionErrors.Reaction;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -147,7 +148,7 @@ final class BatchPublisher implements AutoCloseable {
         created[sent++] = row.createdAtMillis();
       }
     }
-    metrics.published(java.util.Arrays.copyOf(created, sent), s.ticker().millis());
+    metrics.published(Arrays.copyOf(created, sent), s.ticker().millis());
     return true;
   }
 

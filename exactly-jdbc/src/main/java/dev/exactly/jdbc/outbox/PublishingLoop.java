@@ -48,6 +48,17 @@ final class PublishingLoop {
         listen.isPresent()
             ? new PgListener(lockConnection, listen.get())
             : Idler.sleeping(ticker, () -> !closing.getAsBoolean());
+    try {
+      publish(lockConnection, dialect, idler);
+    } finally {
+      // The lock session goes back to a pool: it must not keep listening.
+      idler.close();
+    }
+  }
+
+  private void publish(Connection lockConnection, Dialect dialect, Idler idler)
+      throws SQLException, InterruptedException, ProducerStopped {
+    Ticker ticker = s.ticker();
     PositionStore store =
         new PositionStore(s.positionTopic(), s.name(), s.clientProperties(), ticker);
     store.createTopicIfAbsent();
@@ -120,8 +131,6 @@ final class PublishingLoop {
           idleMillis = Math.min(idleMillis * 2, s.maxIdle().toMillis());
         }
       }
-    } finally {
-      idler.close();
     }
   }
 }
