@@ -1,5 +1,7 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,13 +26,13 @@ final class Cleaner {
   private final OutboxTable table;
   private final Duration retention;
   private final int batchSize;
-  private final CrashPoints crashPoints;
+  private final FaultInjection faults;
 
-  Cleaner(OutboxTable table, Duration retention, int batchSize, CrashPoints crashPoints) {
+  Cleaner(OutboxTable table, Duration retention, int batchSize, FaultInjection faults) {
     this.table = table;
     this.retention = retention;
     this.batchSize = batchSize;
-    this.crashPoints = crashPoints;
+    this.faults = faults;
   }
 
   /**
@@ -68,7 +70,7 @@ final class Cleaner {
           }
           total += ps.executeUpdate();
         }
-        crashPoints.reached(CrashPoints.MID_CLEANUP);
+        faults.reached(FaultPoint.RELAY_MID_CLEANUP);
       }
       if (young || seen < batchSize || ids.isEmpty()) {
         break;

@@ -1,25 +1,17 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.internal.Meters;
+import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The relay's meters, all under {@code exactly.outbox.}, tagged with the relay's name. */
+/**
+ * The relay's meters, from the {@link Metric} catalogue's {@link Metric.C#RELAY} entries, tagged
+ * {@code component=outbox-relay}, {@code group=}the relay's name, {@code instance=}its instance id.
+ */
 final class OutboxMetrics {
-  static final String BACKLOG = "exactly.outbox.backlog";
-  static final String BACKLOG_AGE = "exactly.outbox.backlog.oldest.age";
-  static final String GAPS = "exactly.outbox.gaps";
-  static final String PUBLISHED = "exactly.outbox.published";
-  static final String LATENCY = "exactly.outbox.latency";
-  static final String ABANDONED = "exactly.outbox.gaps.abandoned";
-  static final String DELETED = "exactly.outbox.deleted";
-  static final String DEAD_LETTERED = "exactly.outbox.dead.lettered";
-  static final String BATCHES_ABORTED = "exactly.outbox.batches.aborted";
-
   private final AtomicLong backlog = new AtomicLong();
   private final AtomicLong backlogAgeMillis = new AtomicLong();
   private final AtomicLong gaps = new AtomicLong();
@@ -30,61 +22,21 @@ final class OutboxMetrics {
   private final Counter aborted;
   private final Timer latency;
 
-  OutboxMetrics(MeterRegistry registry, String relay) {
-    Tags tags = Tags.of("relay", relay);
-    Gauge.builder(BACKLOG, backlog, AtomicLong::get)
-        .description(
-            "Rows committed to the outbox and not yet published; an upper bound from the id"
-                + " range, where ids of rolled-back or open transactions count too")
-        .baseUnit("rows")
-        .tags(tags)
-        .register(registry);
-    Gauge.builder(BACKLOG_AGE, backlogAgeMillis, a -> a.get() / 1000.0)
-        .description("Age of the oldest row not yet published")
-        .baseUnit("seconds")
-        .tags(tags)
-        .register(registry);
-    Gauge.builder(GAPS, gaps, AtomicLong::get)
-        .description("Ids below the high-water mark awaited because their transaction may commit")
-        .tags(tags)
-        .register(registry);
-    published =
-        Counter.builder(PUBLISHED)
-            .description("Rows published in committed Kafka transactions")
-            .baseUnit("rows")
-            .tags(tags)
-            .register(registry);
-    abandoned =
-        Counter.builder(ABANDONED)
-            .description("Awaited ids given up because no transaction could still commit them")
-            .tags(tags)
-            .register(registry);
-    deleted =
-        Counter.builder(DELETED)
-            .description("Published rows deleted after the retention")
-            .baseUnit("rows")
-            .tags(tags)
-            .register(registry);
-    deadLettered =
-        Counter.builder(DEAD_LETTERED)
-            .description("Rows Kafka refused for good, sent to the dead-letter topic")
-            .baseUnit("rows")
-            .tags(tags)
-            .register(registry);
-    aborted =
-        Counter.builder(BATCHES_ABORTED)
-            .description("Kafka transactions aborted; their rows are published again")
-            .tags(tags)
-            .register(registry);
-    latency =
-        Timer.builder(LATENCY)
-            .description("From the row's write to the commit of the transaction publishing it")
-            .tags(tags)
-            .register(registry);
+  OutboxMetrics(Meters meters) {
+    meters.gauge(Metric.OUTBOX_BACKLOG, backlog, AtomicLong::get);
+    meters.gauge(Metric.OUTBOX_BACKLOG_AGE, backlogAgeMillis, a -> a.get() / 1000.0);
+    meters.gauge(Metric.OUTBOX_GAPS, gaps, AtomicLong::get);
+    published = meters.counter(Metric.RECORDS_OUT);
+    abandoned = meters.counter(Metric.OUTBOX_GAPS_ABANDONED);
+    deleted = meters.counter(Metric.OUTBOX_DELETED);
+    deadLettered = meters.counter(Metric.DEAD_LETTERS);
+    aborted = meters.counter(Metric.ABORTS);
+    latency = meters.timer(Metric.OUTBOX_LATENCY);
   }
 
-  void published(int rows, long[] createdAtMillis, long nowMillis) {
-    published.increment(rows);
+  /** Rows of a committed transaction that went to their topic, with their write times. */
+  void published(long[] createdAtMillis, long nowMillis) {
+    published.increment(createdAtMillis.length);
     for (long created : createdAtMillis) {
       latency.record(Duration.ofMillis(Math.max(0, nowMillis - created)));
     }

@@ -1,12 +1,12 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.Ticker;
 import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.internal.Dialect.TransactionHorizon;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,7 +49,7 @@ final class OutboxReader {
   private final Dialect dialect;
   private final int batchSize;
   private final Duration gapTimeout;
-  private final Clock clock;
+  private final Ticker ticker;
 
   /** A jump of more than {@link #MAX_GAP_RUN} ids seen above this high-water mark, or -1. */
   private long jumpAbove = -1;
@@ -57,12 +57,12 @@ final class OutboxReader {
   private long jumpSeenAt;
 
   OutboxReader(
-      OutboxTable table, Dialect dialect, int batchSize, Duration gapTimeout, Clock clock) {
+      OutboxTable table, Dialect dialect, int batchSize, Duration gapTimeout, Ticker ticker) {
     this.table = table;
     this.dialect = dialect;
     this.batchSize = batchSize;
     this.gapTimeout = gapTimeout;
-    this.clock = clock;
+    this.ticker = ticker;
   }
 
   /**
@@ -77,7 +77,7 @@ final class OutboxReader {
     List<Long> expired = new ArrayList<>();
     if (!gaps.isEmpty()) {
       Optional<TransactionHorizon> horizon = dialect.transactionHorizon(connection);
-      long now = horizon.map(h -> h.now().toEpochMilli()).orElseGet(clock::millis);
+      long now = horizon.map(h -> h.now().toEpochMilli()).orElseGet(ticker::millis);
       long oldestOpen =
           horizon
               .flatMap(TransactionHorizon::oldestOpenStart)
@@ -160,7 +160,7 @@ final class OutboxReader {
    */
   private boolean jumpSettled(Connection connection, long high) throws SQLException {
     Optional<TransactionHorizon> horizon = dialect.transactionHorizon(connection);
-    long now = horizon.map(h -> h.now().toEpochMilli()).orElseGet(clock::millis);
+    long now = horizon.map(h -> h.now().toEpochMilli()).orElseGet(ticker::millis);
     if (jumpAbove != high) {
       jumpAbove = high;
       jumpSeenAt = now;

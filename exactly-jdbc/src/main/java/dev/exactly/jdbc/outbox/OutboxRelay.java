@@ -1,14 +1,16 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
+import dev.exactly.FaultInjection;
+import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.jdbc.internal.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -31,9 +33,16 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * transactions (see {@link Outbox}).
  *
  * <p><b>Instances.</b> Any number of instances may run with the same name; one holds the name's
- * database lock and publishes, the others wait in {@link RelayState#STANDBY}. An instance that lost
- * its lock but did not notice yet is fenced by the next one's {@code transactional.id}. On H2,
- * which has no session locks, only the fencing applies.
+ * database lock and publishes, the others wait in {@link ComponentState#STANDBY}. An instance that
+ * lost its lock but did not notice yet is fenced by the next one's {@code transactional.id} and
+ * stops in {@link ComponentState#FENCED}. On H2, which has no session locks, only the fencing
+ * applies.
+ *
+ * <p><b>States.</b> {@code CREATED -> STARTING -> STANDBY <-> RUNNING -> CLOSING -> CLOSED}. A
+ * database or transient Kafka failure sends the relay back to STANDBY to try again; it stops for
+ * good in {@link ComponentState#FENCED} when another producer took its {@code transactional.id},
+ * and in {@link ComponentState#FAILED} when Kafka refuses it for good (not authorized, say), with
+ * the cause in {@link #failure()}.
  *
  * <p><b>Threads.</b> The relay runs on one thread of its own; the methods here are thread-safe.
  */
@@ -50,7 +59,14 @@ public interface OutboxRelay extends AutoCloseable {
    */
   void start();
 
-  RelayState state();
+  /** Where the relay is in its lifecycle; see the class comment. */
+  ComponentState state();
+
+  /**
+   * Why the relay stopped on its own: the fencing in {@link ComponentState#FENCED}, Kafka's refusal
+   * in {@link ComponentState#FAILED}; empty otherwise.
+   */
+  Optional<Throwable> failure();
 
   /**
    * Stops publishing, waiting up to {@code timeout} for the batch in flight; an unfinished batch is
@@ -66,14 +82,19 @@ public interface OutboxRelay extends AutoCloseable {
     close(Duration.ofSeconds(30));
   }
 
-  /** Settings of an {@link OutboxRelay}; every value is checked in {@link #build()}. */
+  /**
+   * Settings of an {@link OutboxRelay}; every value is checked in {@link #build()}. Each setter
+   * called twice keeps the last value.
+   */
   final class Builder {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private DataSource dataSource;
     private Map<String, ?> kafkaProperties;
     private String table = OutboxTable.DEFAULT_NAME;
     private String name;
+    private String instanceId;
     private String positionTopic = "exactly-outbox-positions";
     private String deadLetterTopic = "exactly-outbox-dlt";
     private String transactionalIdPrefix = "exactly-outbox-";
@@ -85,12 +106,15 @@ public interface OutboxRelay extends AutoCloseable {
     private Duration cleanupInterval = Duration.ofSeconds(10);
     private boolean createTable = true;
     private MeterRegistry meterRegistry;
-    private Clock clock = Clock.systemUTC();
-    private CrashPoints crashPoints = CrashPoints.NONE;
+    private Ticker ticker = Ticker.system();
+    private FaultInjection faults = FaultInjection.NONE;
 
     private Builder() {}
 
-    /** Where the outbox table lives; connections are borrowed and returned. Required. */
+    /**
+     * Where the outbox table lives; connections are borrowed and returned. Required. Called twice,
+     * the last value wins.
+     */
     public Builder dataSource(DataSource dataSource) {
       this.dataSource = dataSource;
       return this;
@@ -99,14 +123,14 @@ public interface OutboxRelay extends AutoCloseable {
     /**
      * Producer and consumer properties: {@code bootstrap.servers} (required), security and tuning,
      * passed through untouched. The relay owns {@code transactional.id} and the serializers, and
-     * requires idempotence with {@code acks=all}.
+     * requires idempotence with {@code acks=all}. Called twice, the last value wins.
      */
     public Builder kafkaProperties(Map<String, ?> kafkaProperties) {
       this.kafkaProperties = kafkaProperties;
       return this;
     }
 
-    /** The outbox table; default {@code exactly_outbox}. */
+    /** The outbox table; default {@code exactly_outbox}. Called twice, the last value wins. */
     public Builder table(String table) {
       this.table = table;
       return this;
@@ -114,7 +138,8 @@ public interface OutboxRelay extends AutoCloseable {
 
     /**
      * This relay's name: one instance of a name publishes at a time. It names the lock, the
-     * position record and the {@code transactional.id}. Default: the table name.
+     * position record and the {@code transactional.id}, and is the {@code group} tag of the meters.
+     * Default: the table name. Called twice, the last value wins.
      */
     public Builder name(String name) {
       this.name = name;
@@ -122,27 +147,44 @@ public interface OutboxRelay extends AutoCloseable {
     }
 
     /**
+     * Which instance this is among those running with the same {@link #name}, for logs and the
+     * {@code instance} tag of the meters (a pod name, say); it takes no part in the locking or
+     * fencing. Default: the process id and a sequence number. Called twice, the last value wins.
+     */
+    public Builder instanceId(String instanceId) {
+      this.instanceId = instanceId;
+      return this;
+    }
+
+    /**
      * The compacted topic holding relay positions, created (1 partition, compacted) when absent;
-     * default {@code exactly-outbox-positions}.
+     * default {@code exactly-outbox-positions}. Called twice, the last value wins.
      */
     public Builder positionTopic(String positionTopic) {
       this.positionTopic = positionTopic;
       return this;
     }
 
-    /** Where a row Kafka refuses for good (too large, say) goes; default exactly-outbox-dlt. */
+    /**
+     * Where a row Kafka refuses for good (too large, say) goes, with the {@link
+     * dev.exactly.DeadLetterHeaders} headers and reason {@code refused-by-kafka}; default
+     * exactly-outbox-dlt. Called twice, the last value wins.
+     */
     public Builder deadLetterTopic(String deadLetterTopic) {
       this.deadLetterTopic = deadLetterTopic;
       return this;
     }
 
-    /** Prefix of the {@code transactional.id}, followed by the name; default exactly-outbox-. */
+    /**
+     * Prefix of the {@code transactional.id}, followed by the name; default exactly-outbox-. Called
+     * twice, the last value wins.
+     */
     public Builder transactionalIdPrefix(String prefix) {
       this.transactionalIdPrefix = prefix;
       return this;
     }
 
-    /** Rows per Kafka transaction, 1..10000; default 500. */
+    /** Rows per Kafka transaction, 1..10000; default 500. Called twice, the last value wins. */
     public Builder batchSize(int batchSize) {
       this.batchSize = batchSize;
       return this;
@@ -151,6 +193,7 @@ public interface OutboxRelay extends AutoCloseable {
     /**
      * The longest wait between polls of an idle table (polls back off from 1 ms to this); on
      * PostgreSQL, writes wake the relay at once and this is only a safety net. Default 100 ms.
+     * Called twice, the last value wins.
      */
     public Builder maxIdle(Duration maxIdle) {
       this.maxIdle = maxIdle;
@@ -161,50 +204,72 @@ public interface OutboxRelay extends AutoCloseable {
      * Where the database cannot show which transactions are open (H2, or a user without the
      * privilege), how long an id missing below published ones is awaited before it is taken for
      * rolled back. Must exceed your longest transaction that writes the outbox. Default 5 min.
+     * Called twice, the last value wins.
      */
     public Builder gapTimeout(Duration gapTimeout) {
       this.gapTimeout = gapTimeout;
       return this;
     }
 
-    /** How long published rows are kept before cleanup deletes them; default 1 hour. */
+    /**
+     * How long published rows are kept before cleanup deletes them; default 1 hour. Called twice,
+     * the last value wins.
+     */
     public Builder retention(Duration retention) {
       this.retention = retention;
       return this;
     }
 
-    /** Rows deleted per cleanup transaction, 1..10000; default 500. */
+    /**
+     * Rows deleted per cleanup transaction, 1..10000; default 500. Called twice, the last value
+     * wins.
+     */
     public Builder cleanupBatchSize(int cleanupBatchSize) {
       this.cleanupBatchSize = cleanupBatchSize;
       return this;
     }
 
-    /** How often cleanup runs; default 10 s. */
+    /** How often cleanup runs; default 10 s. Called twice, the last value wins. */
     public Builder cleanupInterval(Duration cleanupInterval) {
       this.cleanupInterval = cleanupInterval;
       return this;
     }
 
-    /** Whether the relay creates the outbox table when absent; default true. */
+    /**
+     * Whether the relay creates the outbox table when absent; default true. Called twice, the last
+     * value wins.
+     */
     public Builder createTable(boolean createTable) {
       this.createTable = createTable;
       return this;
     }
 
-    /** Registry for the {@code exactly.outbox.*} meters; default none. */
+    /**
+     * Registry for the relay's meters ({@code exactly.records.out}, {@code exactly.dead.letters},
+     * {@code exactly.aborts}, {@code exactly.outbox.*}; see docs/outbox.md); default a private
+     * registry nobody reads. Called twice, the last value wins.
+     */
     public Builder meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = meterRegistry;
       return this;
     }
 
-    /** The clock for retention, latency and gap timeouts; default UTC system clock. */
-    public Builder clock(Clock clock) {
-      this.clock = clock;
+    /**
+     * The time the relay reads and waits on: poll, cleanup and lock-check cadence, retention,
+     * latency and gap timeouts. Default {@link Ticker#system()}; a test passes the testkit's {@code
+     * FakeClock} and moves time on instead of sleeping. Called twice, the last value wins.
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = ticker;
       return this;
     }
 
-    Builder crashPoints(CrashPoints crashPoints) {
-      this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
+    /**
+     * For tests only: called at each {@code FaultPoint.RELAY_*} the relay passes. Default {@link
+     * FaultInjection#NONE}. Called twice, the last value wins.
+     */
+    public Builder faults(FaultInjection faults) {
+      this.faults = faults;
       return this;
     }
 
@@ -242,7 +307,24 @@ public interface OutboxRelay extends AutoCloseable {
       checkDuration("relay.retention", retention, Duration.ZERO, Duration.ofDays(365));
       checkDuration(
           "relay.cleanupInterval", cleanupInterval, Duration.ofMillis(10), Duration.ofDays(1));
-      Objects.requireNonNull(clock, "clock");
+      String instance =
+          instanceId == null
+              ? ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet()
+              : instanceId;
+      if (instance.isBlank() || instance.length() > 200) {
+        throw new ConfigurationException(
+            "relay.instanceId",
+            instanceId,
+            "must be 1-200 characters, not blank; give a name for this instance (a pod name)");
+      }
+      if (ticker == null) {
+        throw new ConfigurationException(
+            "relay.ticker", null, "must not be null; leave it unset for Ticker.system()");
+      }
+      if (faults == null) {
+        throw new ConfigurationException(
+            "relay.faults", null, "must not be null; leave it unset for FaultInjection.NONE");
+      }
       KafkaSettings producer =
           new KafkaSettings(kafkaProperties, "the outbox relay's exactly-once publishing")
               .forbid(
@@ -273,6 +355,7 @@ public interface OutboxRelay extends AutoCloseable {
               dataSource,
               outboxTable,
               relayName,
+              instance,
               producer.toMap(),
               Map.copyOf(kafkaProperties),
               positionTopic,
@@ -284,9 +367,9 @@ public interface OutboxRelay extends AutoCloseable {
               cleanupBatchSize,
               cleanupInterval,
               createTable,
-              meterRegistry == null ? new CompositeMeterRegistry() : meterRegistry,
-              clock,
-              crashPoints);
+              meterRegistry,
+              ticker,
+              faults);
       return new RelayEngine(settings);
     }
 

@@ -1,5 +1,6 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,11 +32,13 @@ final class PositionStore {
   private final String topic;
   private final byte[] key;
   private final Map<String, ?> clientProperties;
+  private final Ticker ticker;
 
-  PositionStore(String topic, String relayName, Map<String, ?> clientProperties) {
+  PositionStore(String topic, String relayName, Map<String, ?> clientProperties, Ticker ticker) {
     this.topic = topic;
     this.key = relayName.getBytes(StandardCharsets.UTF_8);
     this.clientProperties = clientProperties;
+    this.ticker = ticker;
   }
 
   /** Creates the topic, compacted with one partition, unless it exists. */
@@ -76,9 +79,9 @@ final class PositionStore {
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
-      long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+      long deadline = ticker.nanoTime() + READ_TIMEOUT.toNanos();
       while (consumer.position(tp, READ_TIMEOUT) < end) {
-        if (System.nanoTime() > deadline) {
+        if (ticker.nanoTime() - deadline > 0) {
           throw new IllegalStateException(
               "reading the relay position topic "
                   + topic

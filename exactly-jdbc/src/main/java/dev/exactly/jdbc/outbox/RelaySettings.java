@@ -1,16 +1,22 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.FaultInjection;
+import dev.exactly.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import javax.sql.DataSource;
 
-/** A relay's checked, immutable settings, as {@link OutboxRelay.Builder#build()} made them. */
+/**
+ * A relay's checked, immutable settings, as {@link OutboxRelay.Builder#build()} made them.
+ *
+ * @param meterRegistry the user's registry, or null for a private one
+ */
 record RelaySettings(
     DataSource dataSource,
     OutboxTable table,
     String name,
+    String instanceId,
     Map<String, Object> producerProperties,
     Map<String, ?> clientProperties,
     String positionTopic,
@@ -23,8 +29,8 @@ record RelaySettings(
     Duration cleanupInterval,
     boolean createTable,
     MeterRegistry meterRegistry,
-    Clock clock,
-    CrashPoints crashPoints) {
+    Ticker ticker,
+    FaultInjection faults) {
 
   String lockName() {
     return "exactly-outbox:" + name;

@@ -2,11 +2,15 @@ package dev.exactly.jdbc.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.exactly.ComponentState;
 import dev.exactly.DeadLetterHeaders;
+import dev.exactly.internal.Failures;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
+import dev.exactly.testkit.FakeClock;
 import dev.exactly.testkit.TopicReader;
 import dev.exactly.testkit.check.ExactlyOnceChecker;
 import dev.exactly.testkit.check.Input;
@@ -59,6 +63,11 @@ abstract class AbstractOutboxRelayTest {
    */
   protected boolean jumpSettlesPromptly() {
     return true;
+  }
+
+  /** Whether writes wake the relay (PostgreSQL's NOTIFY), so it does not poll on its ticker. */
+  protected boolean wakesOnWrite() {
+    return false;
   }
 
   /** Whether the database has session locks, so a second relay waits instead of fencing. */
@@ -336,7 +345,7 @@ abstract class AbstractOutboxRelayTest {
   @Test
   void aRolledBackIdIsGivenUpAndPublishingGoesOn() throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    started(relay().meterRegistry(meters).gapTimeout(Duration.ofMillis(500)));
+    started(relay().meterRegistry(meters).instanceId("i1").gapTimeout(Duration.ofMillis(500)));
     try (Connection a = dataSource.getConnection()) {
       a.setAutoCommit(false);
       outbox.write(a, topic, bytes("x"), bytes("rolled-back"));
@@ -348,14 +357,22 @@ abstract class AbstractOutboxRelayTest {
     if (jumpSettlesPromptly()) {
       await()
           .atMost(WAIT)
-          .until(() -> meters.counter(OutboxMetrics.ABANDONED, "relay", table).count() >= 1);
+          .until(() -> meters.counter("exactly.outbox.gaps.abandoned", relayTags()).count() >= 1);
     }
     writeInTransaction("k", 2, true, 2);
     awaitPublished(4);
     Thread.sleep(300);
     assertThat(published()).extracting(r -> text(r.value())).doesNotContain("rolled-back");
-    assertThat(meters.counter(OutboxMetrics.PUBLISHED, "relay", table).count()).isEqualTo(4.0);
-    assertThat(meters.timer(OutboxMetrics.LATENCY, "relay", table).count()).isEqualTo(4);
+    assertThat(meters.counter("exactly.records.out", relayTags()).count()).isEqualTo(4.0);
+    assertThat(meters.timer("exactly.outbox.latency", relayTags()).count()).isEqualTo(4);
+  }
+
+  /** The tags of the relay's meters in {@code aRolledBackIdIsGivenUpAndPublishingGoesOn}. */
+  private java.util.List<io.micrometer.core.instrument.Tag> relayTags() {
+    return io.micrometer.core.instrument.Tags.of(
+            "component", "outbox-relay", "group", table, "instance", "i1")
+        .stream()
+        .toList();
   }
 
   @Test
@@ -364,7 +381,7 @@ abstract class AbstractOutboxRelayTest {
     OutboxRelay one = started(relay());
     awaitPublished(10);
     assertThat(one.close(Duration.ofSeconds(30))).isTrue();
-    assertThat(one.state()).isEqualTo(RelayState.CLOSED);
+    assertThat(one.state()).isEqualTo(ComponentState.CLOSED);
     List<Long> second = writeInTransaction("k", 10, true, 10);
     started(relay());
     awaitPublished(20);
@@ -450,34 +467,75 @@ abstract class AbstractOutboxRelayTest {
 
   private void aSecondRelayWaitsInStandbyAndTakesOverWhenTheFirstStops() throws Exception {
     OutboxRelay one = started(relay());
-    await().atMost(WAIT).until(() -> one.state() == RelayState.RUNNING);
+    await().atMost(WAIT).until(() -> one.state() == ComponentState.RUNNING);
     OutboxRelay two = started(relay());
     writeInTransaction("k", 5, true, 0);
     awaitPublished(5);
     Thread.sleep(1500); // two has retried its lock at least once
-    assertThat(two.state()).isEqualTo(RelayState.STANDBY);
+    assertThat(two.state()).isEqualTo(ComponentState.STANDBY);
     assertThat(one.close(Duration.ofSeconds(30))).isTrue();
-    await().atMost(WAIT).until(() -> two.state() == RelayState.RUNNING);
+    await().atMost(WAIT).until(() -> two.state() == ComponentState.RUNNING);
     writeInTransaction("k", 5, true, 5);
     awaitPublished(10);
     Thread.sleep(300);
     assertThat(published()).hasSize(10);
   }
 
+  /**
+   * Cleanup runs every cleanupInterval of the relay's ticker and deletes published rows older than
+   * the retention: driven by a fake clock, so neither the interval nor the retention is slept.
+   */
   @Test
-  void publishedRowsAreDeletedAfterTheRetention() throws Exception {
+  void publishedRowsAreDeletedAfterTheRetentionOnTheCleanupCadence() throws Exception {
+    FakeClock clock = FakeClock.atEpochPlusOneYear();
+    outbox = Outbox.builder().table(table).clock(clock).build();
     writeInTransaction("k", 30, true, 0);
     started(
         relay()
-            .retention(Duration.ZERO)
-            .cleanupInterval(Duration.ofMillis(50))
+            .ticker(clock)
+            .retention(Duration.ofMinutes(10))
+            .cleanupInterval(Duration.ofSeconds(10))
             .cleanupBatchSize(7));
     awaitPublished(30);
+    // Cleanup is due, but the rows are younger than the retention.
+    clock.advance(Duration.ofMinutes(10).minusSeconds(1));
+    Thread.sleep(300); // time for a wrong delete
+    assertThat(rowCount()).isEqualTo(30);
+    // Older than the retention now, but the next cleanup is not due for 8 more seconds.
+    clock.advance(Duration.ofSeconds(2));
+    Thread.sleep(300); // time for a wrong delete
+    assertThat(rowCount()).isEqualTo(30);
+    clock.advance(Duration.ofSeconds(10));
     await().atMost(WAIT).until(() -> rowCount() == 0);
     writeInTransaction("k", 5, true, 30);
+    clock.advance(Duration.ofSeconds(1)); // the next poll
     awaitPublished(35);
+    clock.advance(Duration.ofMinutes(11));
     await().atMost(WAIT).until(() -> rowCount() == 0);
     assertThat(published()).hasSize(35);
+  }
+
+  /**
+   * Without notifications an idle relay polls when its ticker says so: a row written while it waits
+   * is published only once the fake clock moves past the wait.
+   */
+  @Test
+  void anIdleRelayPollsAgainWhenItsTickerHasMovedOn() throws Exception {
+    assumeFalse(wakesOnWrite(), "writes wake this database's relay at once");
+    FakeClock clock = FakeClock.atEpochPlusOneYear();
+    started(relay().ticker(clock).maxIdle(Duration.ofSeconds(5)));
+    await().atMost(WAIT).until(() -> clock.sleepers() > 0); // found nothing, idling
+    writeInTransaction("k", 1, true, 0);
+    Thread.sleep(500); // time for a wrong poll
+    assertThat(published()).isEmpty();
+    clock.advance(Duration.ofMillis(1)); // the first idle wait is 1 ms
+    awaitPublished(1);
+    await().atMost(WAIT).until(() -> clock.sleepers() > 0);
+    writeInTransaction("k", 1, true, 1);
+    Thread.sleep(500); // time for a wrong poll
+    assertThat(published()).hasSize(1);
+    clock.advance(Duration.ofSeconds(5)); // at most maxIdle, whatever the back-off reached
+    awaitPublished(2);
   }
 
   /** Rows k:0 and k:1, a 20 KB row, then k:2 and k:3; returns the large row's id. */
@@ -513,7 +571,8 @@ abstract class AbstractOutboxRelayTest {
         TopicReader.readCommitted(bootstrap, "dlt-" + table).get(0);
     assertThat(text(dead.headers().lastHeader(Outbox.ID_HEADER).value()))
         .isEqualTo(Long.toString(big));
-    assertThat(text(dead.headers().lastHeader(DeadLetterHeaders.TOPIC).value())).isEqualTo(topic);
+    assertThat(text(dead.headers().lastHeader(DeadLetterHeaders.DESTINATION_TOPIC).value()))
+        .isEqualTo(topic);
     assertThat(text(dead.headers().lastHeader(DeadLetterHeaders.EXCEPTION_CLASS).value()))
         .contains("RecordTooLarge");
     assertThat(published()).hasSize(4);
@@ -546,6 +605,103 @@ abstract class AbstractOutboxRelayTest {
     assertThat(published())
         .extracting(r -> text(r.value()))
         .containsExactly("k:0", "k:1", "k:2", "k:3");
+  }
+
+  /**
+   * The relay's dead letter keeps the {@link DeadLetterHeaders} contract every component keeps: the
+   * row's headers, its id and destination, the time it was written, Kafka's exception, the attempts
+   * and a reason code; no consumed-record headers, since the row never was in a topic.
+   */
+  @Test
+  void aRefusedRowsDeadLetterCarriesEveryContractHeader() throws Exception {
+    long big;
+    try (Connection c = dataSource.getConnection()) {
+      big = outbox.write(c, topic, bytes("k"), new byte[20_000], Map.of("type", bytes("created")));
+    }
+    long createdAt = createdAt(big);
+    started(relay().kafkaProperties(refusingRowsOver10Kb()));
+    String bootstrap = KAFKA.broker().bootstrapServers();
+    await()
+        .atMost(WAIT)
+        .until(() -> TopicReader.readCommitted(bootstrap, "dlt-" + table).size() == 1);
+    ConsumerRecord<byte[], byte[]> dead =
+        TopicReader.readCommitted(bootstrap, "dlt-" + table).get(0);
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    dead.headers().forEach(h -> headers.put(h.key(), text(h.value())));
+    assertThat(headers)
+        .containsOnlyKeys(
+            Outbox.ID_HEADER,
+            "type",
+            DeadLetterHeaders.OUTBOX_ID,
+            DeadLetterHeaders.DESTINATION_TOPIC,
+            DeadLetterHeaders.TIMESTAMP,
+            DeadLetterHeaders.EXCEPTION_CLASS,
+            DeadLetterHeaders.EXCEPTION_MESSAGE,
+            DeadLetterHeaders.ATTEMPTS,
+            DeadLetterHeaders.REASON);
+    assertThat(dead.headers().toArray()).hasSize(headers.size());
+    assertThat(headers.get(Outbox.ID_HEADER)).isEqualTo(Long.toString(big));
+    assertThat(headers.get("type")).isEqualTo("created");
+    assertThat(headers.get(DeadLetterHeaders.OUTBOX_ID)).isEqualTo(Long.toString(big));
+    assertThat(headers.get(DeadLetterHeaders.DESTINATION_TOPIC)).isEqualTo(topic);
+    assertThat(headers.get(DeadLetterHeaders.TIMESTAMP)).isEqualTo(Long.toString(createdAt));
+    assertThat(headers.get(DeadLetterHeaders.EXCEPTION_CLASS))
+        .isEqualTo(org.apache.kafka.common.errors.RecordTooLargeException.class.getName());
+    assertThat(headers.get(DeadLetterHeaders.EXCEPTION_MESSAGE))
+        .isNotEqualTo("null")
+        .contains("max.request.size");
+    assertThat(headers.get(DeadLetterHeaders.ATTEMPTS)).isEqualTo("1");
+    assertThat(headers.get(DeadLetterHeaders.REASON))
+        .isEqualTo(dev.exactly.DeadLetterReason.REFUSED_BY_KAFKA.code());
+    assertThat(text(dead.key())).isEqualTo("k");
+    assertThat(dead.value()).as("a value too large for the topic is dropped").isNull();
+  }
+
+  private long createdAt(long id) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT created_at FROM " + table + " WHERE id = " + id)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /**
+   * Another producer taking the relay's {@code transactional.id} fences it: the relay must stop
+   * (another instance owns the name now), not fence the newcomer back in an endless retry loop.
+   */
+  @Test
+  void aRelayFencedByAnotherProducerWithItsTransactionalIdStopsFenced() throws Exception {
+    OutboxRelay relay = started(relay());
+    writeInTransaction("k", 1, true, 0);
+    awaitPublished(1);
+    Map<String, Object> props = new HashMap<>();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers());
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "exactly-outbox-" + table);
+    props.put(
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+        org.apache.kafka.common.serialization.ByteArraySerializer.class);
+    props.put(
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+        org.apache.kafka.common.serialization.ByteArraySerializer.class);
+    try (var fencer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(props)) {
+      fencer.initTransactions();
+      writeInTransaction("k", 1, true, 1);
+      String thread = "exactly-outbox-relay-" + table;
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  Thread.getAllStackTraces().keySet().stream()
+                      .noneMatch(t -> t.getName().equals(thread)));
+      assertThat(relay.state()).isEqualTo(ComponentState.FENCED);
+      assertThat(relay.failure()).get().matches(Failures::isFenced, "is a fencing");
+      Thread.sleep(1000); // time for a wrong retry to publish the second row
+      assertThat(published()).as("the fenced relay took its transactional.id back").hasSize(1);
+      assertThat(relay.state()).isEqualTo(ComponentState.FENCED);
+      assertThat(relay.close(Duration.ofSeconds(5))).isTrue();
+      assertThat(relay.state()).as("fenced is final").isEqualTo(ComponentState.FENCED);
+    }
   }
 
   protected long rowCount() throws SQLException {

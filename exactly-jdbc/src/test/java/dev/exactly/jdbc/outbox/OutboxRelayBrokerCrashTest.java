@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.exactly.ComponentState;
 import dev.exactly.testkit.ExternalService;
 import dev.exactly.testkit.KafkaCluster;
 import dev.exactly.testkit.KafkaClusterExtension;
@@ -115,6 +116,9 @@ class OutboxRelayBrokerCrashTest {
           .until(
               () -> TopicReader.readCommitted(bootstrap, topic).size() >= writers.committed.size());
       Thread.sleep(1000);
+      // Dying brokers are transient: no reason to stop as fenced or failed.
+      assertThat(relay.failure()).isEmpty();
+      assertThat(relay.state()).isNotIn(ComponentState.FENCED, ComponentState.FAILED);
     }
     CheckReport report =
         new ExactlyOnceChecker(writers.committed).check(new OutboxTopicEffects(bootstrap, topic));

@@ -3,7 +3,10 @@ package dev.exactly.jdbc.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
+import dev.exactly.internal.Metric;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -31,10 +34,28 @@ class OutboxRelayBuilderTest {
   @Test
   void aValidConfigurationBuildsAndStartsInCreated() {
     OutboxRelay relay = valid().build();
-    assertThat(relay.state()).isEqualTo(RelayState.CREATED);
+    assertThat(relay.state()).isEqualTo(ComponentState.CREATED);
     assertThat(relay.close(Duration.ofSeconds(1))).isTrue();
-    assertThat(relay.state()).isEqualTo(RelayState.CLOSED);
+    assertThat(relay.state()).isEqualTo(ComponentState.CLOSED);
     assertThatThrownBy(relay::start).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void theRelayRegistersExactlyTheCataloguedRelayMetersWithTheCommonTags() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    OutboxRelay relay = valid().name("orders").meterRegistry(meters).instanceId("pod-7").build();
+    assertThat(meters.getMeters())
+        .extracting(m -> m.getId().getName())
+        .containsExactlyInAnyOrderElementsOf(
+            Metric.of(Metric.C.RELAY).stream().map(Metric::meterName).toList());
+    assertThat(meters.getMeters())
+        .allSatisfy(
+            m -> {
+              assertThat(m.getId().getTag("component")).isEqualTo(Metric.C.RELAY);
+              assertThat(m.getId().getTag("group")).isEqualTo("orders");
+              assertThat(m.getId().getTag("instance")).isEqualTo("pod-7");
+            });
+    relay.close(Duration.ofSeconds(1));
   }
 
   @Test
@@ -50,6 +71,9 @@ class OutboxRelayBuilderTest {
     refused(b -> b.retention(Duration.ofSeconds(-1)), "relay.retention", "between");
     refused(b -> b.name("has space"), "relay.name", "[A-Za-z0-9._-]");
     refused(b -> b.positionTopic(""), "relay.positionTopic", "[A-Za-z0-9._-]");
+    refused(b -> b.instanceId(" "), "relay.instanceId", "not blank");
+    refused(b -> b.ticker(null), "relay.ticker", "Ticker.system()");
+    refused(b -> b.faults(null), "relay.faults", "FaultInjection.NONE");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.exactly.FaultPoint;
 import dev.exactly.testkit.ChildProcess;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.ExternalService;
@@ -41,12 +42,12 @@ class OutboxRelayCrashTest {
   private static final int ROWS = Integer.getInteger("exactly.outbox.crash.rows", 6_000);
   private static final String RANDOM_KILL = "random-kill";
   private static final String[] POINTS = {
-    CrashPoints.MID_BATCH,
+    FaultPoint.RELAY_MID_BATCH.name(),
     RANDOM_KILL,
-    CrashPoints.BEFORE_COMMIT,
-    CrashPoints.AFTER_COMMIT,
+    FaultPoint.RELAY_BEFORE_COMMIT.name(),
+    FaultPoint.RELAY_AFTER_COMMIT.name(),
     RANDOM_KILL,
-    CrashPoints.MID_CLEANUP
+    FaultPoint.RELAY_MID_CLEANUP.name()
   };
 
   private HikariDataSource dataSource;
@@ -138,10 +139,10 @@ class OutboxRelayCrashTest {
     }
     assertThat(reached)
         .contains(
-            CrashPoints.MID_BATCH,
-            CrashPoints.BEFORE_COMMIT,
-            CrashPoints.AFTER_COMMIT,
-            CrashPoints.MID_CLEANUP,
+            FaultPoint.RELAY_MID_BATCH.name(),
+            FaultPoint.RELAY_BEFORE_COMMIT.name(),
+            FaultPoint.RELAY_AFTER_COMMIT.name(),
+            FaultPoint.RELAY_MID_CLEANUP.name(),
             RANDOM_KILL);
     assertThat(writers.rolledBack).isNotEmpty();
     ExactlyOnceChecker checker = new ExactlyOnceChecker(writers.committed);

@@ -13,4 +13,9 @@ class PostgreSqlOutboxRelayTest extends AbstractOutboxRelayTest {
   protected String jdbcUrl() {
     return ExternalService.POSTGRESQL.url();
   }
+
+  @Override
+  protected boolean wakesOnWrite() {
+    return true;
+  }
 }

@@ -10,8 +10,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * A relay in a child JVM for crash tests. Arguments: JDBC URL, table, bootstrap servers, position
- * topic, crash point name (or {@code none}), and how many times the point is passed before the
- * process halts on the spot (no shutdown hook, no flush: as a SIGKILL would leave it).
+ * topic, {@code FaultPoint} name (or {@code none}), and how many times the point is passed before
+ * the process halts on the spot (no shutdown hook, no flush: as a SIGKILL would leave it).
  */
 public final class RelayChildMain {
   private RelayChildMain() {}
@@ -41,10 +41,10 @@ public final class RelayChildMain {
             .retention(Duration.ZERO)
             .cleanupInterval(Duration.ofMillis(200))
             .cleanupBatchSize(100)
-            .crashPoints(
-                name -> {
-                  if (name.equals(crashPoint) && passes.incrementAndGet() >= crashAfter) {
-                    System.out.println("CRASH at " + name);
+            .faults(
+                point -> {
+                  if (point.name().equals(crashPoint) && passes.incrementAndGet() >= crashAfter) {
+                    System.out.println("CRASH at " + point.name());
                     System.out.flush();
                     Runtime.getRuntime().halt(3);
                   }
