@@ -17,6 +17,7 @@ import dev.exactly.dedup.InMemoryDedupStore;
 import dev.exactly.dedup.StoredResult;
 import dev.exactly.internal.Metric;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
+import dev.exactly.testkit.FakeClock;
 import dev.exactly.testkit.TopicReader;
 import dev.exactly.testkit.TopicWriter;
 import io.micrometer.core.instrument.Meter;
@@ -342,6 +343,34 @@ class IdempotentConsumerContractTest {
     assertThat(attempts)
         .containsExactlyInAnyOrderEntriesOf(
             Map.of("wrapped", 1, "serialization", 1, "configured", 1, "transient", 3));
+  }
+
+  @Test
+  void aRetryWaitsItsBackoffOnTheTicker() {
+    String topic = unique("backoff");
+    KAFKA.broker().createTopic(topic, 1);
+    KAFKA.broker().createTopic(topic + ".dlt", 1);
+    send(topic, "k", "v");
+    FakeClock clock = FakeClock.atEpochPlusOneYear();
+    AtomicInteger attempts = new AtomicInteger();
+    started(
+        consumer(topic, unique("g"))
+            .ticker(clock)
+            .retry(RetryPolicy.fixed(2, Duration.ofSeconds(10)))
+            .handler(
+                r -> {
+                  attempts.incrementAndGet();
+                  throw new IllegalStateException("gateway timeout");
+                }));
+    await().atMost(WAIT).until(() -> attempts.get() == 1 && clock.sleepers() > 0);
+    clock.advance(Duration.ofSeconds(9));
+    // the clock stands 1 s short of the backoff: the consumer still waits, whatever the real time
+    await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> clock.sleepers() > 0);
+    assertThat(attempts.get()).isEqualTo(1);
+    clock.advance(Duration.ofSeconds(1));
+    ConsumerRecord<byte[], byte[]> dead = awaitRecords(topic + ".dlt", 1).get(0);
+    assertThat(attempts.get()).isEqualTo(2);
+    assertThat(header(dead, DeadLetterHeaders.ATTEMPTS)).isEqualTo("2");
   }
 
   @Test
