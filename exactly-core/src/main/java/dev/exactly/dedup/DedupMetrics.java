@@ -1,16 +1,24 @@
 package dev.exactly.dedup;
 
+import dev.exactly.Ticker;
+import dev.exactly.internal.Meters;
+import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
- * The idempotent consumer's meters, all under {@code exactly.dedup.}, tagged by group and store.
+ * The idempotent consumer's meters, exactly those the {@link Metric} catalogue lists for {@link
+ * Metric.C#CONSUMER}, tagged component/group/instance and, on every one, {@code store} (the store's
+ * name); the store's latency and errors also carry {@code op}.
  */
 final class DedupMetrics {
+  /** Records the engine took up: handled, skipped as duplicates or dead-lettered, each time. */
+  final Counter recordsIn;
+
   final Counter claimed;
   final Counter duplicatesSkipped;
   final Counter inFlightWaits;
@@ -35,63 +43,35 @@ final class DedupMetrics {
   static final int RETENTION_OK = 0;
   static final int RETENTION_SHORT = 1;
 
-  DedupMetrics(MeterRegistry registry, String group, String store) {
-    Tags tags = Tags.of("group", group, "store", store);
-    claimed =
-        Counter.builder("exactly.dedup.claims")
-            .description("Keys claimed: their effect runs")
-            .tags(tags)
-            .register(registry);
-    duplicatesSkipped =
-        Counter.builder("exactly.dedup.duplicates.skipped")
-            .description("Records skipped because their key's effect was already done")
-            .tags(tags)
-            .register(registry);
-    inFlightWaits =
-        Counter.builder("exactly.dedup.inflight.waits")
-            .description("Times a partition waited for another holder's lease on a key")
-            .tags(tags)
-            .register(registry);
-    leasesLost =
-        Counter.builder("exactly.dedup.leases.lost")
-            .description("Completions refused because the lease expired and was taken over")
-            .tags(tags)
-            .register(registry);
-    handlerFailures =
-        Counter.builder("exactly.dedup.handler.failures")
-            .description("Handler attempts that threw")
-            .tags(tags)
-            .register(registry);
-    deadLettered =
-        Counter.builder("exactly.dedup.dead.letters")
-            .description("Records written to the dead-letter topic")
-            .tags(tags)
-            .register(registry);
-    claimLatency = latency(registry, tags, "claim");
-    completeLatency = latency(registry, tags, "complete");
-    releaseLatency = latency(registry, tags, "release");
-    claimErrors = errors(registry, tags, "claim");
-    completeErrors = errors(registry, tags, "complete");
-    releaseErrors = errors(registry, tags, "release");
-    Gauge.builder("exactly.dedup.retention.short", retentionCheck, AtomicInteger::get)
-        .description(
-            "1 when the dedup retention is shorter than the input topic's retention.ms (a replay"
-                + " could run effects again), 0 when not, -1 when unknown")
-        .tags(tags)
-        .register(registry);
+  private final Ticker ticker;
+
+  DedupMetrics(MeterRegistry registry, ConsumerSettings<?, ?> s) {
+    this.ticker = s.ticker();
+    Meters m = new Meters(registry, Metric.C.CONSUMER, s.groupId(), s.instanceId());
+    String store = s.store().name();
+    recordsIn = m.counter(Metric.RECORDS_IN, "store", store);
+    claimed = m.counter(Metric.DEDUP_CLAIMS, "store", store);
+    duplicatesSkipped = m.counter(Metric.DEDUP_DUPLICATES, "store", store);
+    inFlightWaits = m.counter(Metric.DEDUP_INFLIGHT_WAITS, "store", store);
+    leasesLost = m.counter(Metric.DEDUP_LEASES_LOST, "store", store);
+    handlerFailures = m.counter(Metric.HANDLER_FAILURES, "store", store);
+    deadLettered = m.counter(Metric.DEAD_LETTERS, "store", store);
+    claimLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "claim");
+    completeLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "complete");
+    releaseLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "release");
+    claimErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "claim");
+    completeErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "complete");
+    releaseErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "release");
+    m.gauge(Metric.DEDUP_RETENTION_SHORT, retentionCheck, AtomicInteger::get, "store", store);
   }
 
-  private static Timer latency(MeterRegistry registry, Tags tags, String op) {
-    return Timer.builder("exactly.dedup.store.latency")
-        .description("Time of one dedup store call (one per poll batch)")
-        .tags(tags.and("op", op))
-        .register(registry);
-  }
-
-  private static Counter errors(MeterRegistry registry, Tags tags, String op) {
-    return Counter.builder("exactly.dedup.store.errors")
-        .description("Dedup store calls that failed; nothing was decided by them")
-        .tags(tags.and("op", op))
-        .register(registry);
+  /** Runs one store call, timing it on the consumer's ticker. */
+  <T> T timed(Timer timer, Supplier<T> call) {
+    long start = ticker.nanoTime();
+    try {
+      return call.get();
+    } finally {
+      timer.record(ticker.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
   }
 }

@@ -1,6 +1,6 @@
 package dev.exactly.dedup;
 
-import java.time.Clock;
+import dev.exactly.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,15 +28,15 @@ import java.util.Set;
  */
 public final class FrontCachedDedupStore implements DedupStore {
   private final DedupStore store;
-  private final Clock clock;
+  private final Ticker ticker;
   private final long ttlMillis;
   private final LinkedHashMap<String, Entry> done;
 
   private record Entry(long expiresAtMillis, StoredResult result) {}
 
-  private FrontCachedDedupStore(DedupStore store, int maxKeys, Duration ttl, Clock clock) {
+  private FrontCachedDedupStore(DedupStore store, int maxKeys, Duration ttl, Ticker ticker) {
     this.store = store;
-    this.clock = clock;
+    this.ticker = ticker;
     this.ttlMillis = ttl.toMillis();
     this.done =
         new LinkedHashMap<>(16, 0.75f, true) {
@@ -54,23 +54,24 @@ public final class FrontCachedDedupStore implements DedupStore {
    * @param ttl how long one is trusted locally; short (seconds to minutes)
    */
   public static FrontCachedDedupStore wrap(DedupStore store, int maxKeys, Duration ttl) {
-    return wrap(store, maxKeys, ttl, Clock.systemUTC());
+    return wrap(store, maxKeys, ttl, Ticker.system());
   }
 
+  /** As {@link #wrap(DedupStore, int, Duration)}, with TTLs on {@code ticker}'s wall clock. */
   public static FrontCachedDedupStore wrap(
-      DedupStore store, int maxKeys, Duration ttl, Clock clock) {
+      DedupStore store, int maxKeys, Duration ttl, Ticker ticker) {
     Objects.requireNonNull(store, "store");
     if (maxKeys < 1) {
       throw new IllegalArgumentException("maxKeys must be at least 1, got " + maxKeys);
     }
     InMemoryDedupStore.requirePositive(ttl, "ttl");
-    return new FrontCachedDedupStore(store, maxKeys, ttl, Objects.requireNonNull(clock, "clock"));
+    return new FrontCachedDedupStore(store, maxKeys, ttl, Objects.requireNonNull(ticker, "ticker"));
   }
 
   @Override
   public Map<String, Claim> claim(Collection<String> keys, Duration lease) {
     List<String> distinct = Keys.distinct(keys);
-    long now = clock.millis();
+    long now = ticker.millis();
     Map<String, Claim> local = new LinkedHashMap<>();
     List<String> remote = new ArrayList<>();
     synchronized (done) {
@@ -106,7 +107,7 @@ public final class FrontCachedDedupStore implements DedupStore {
   public Set<String> complete(
       Collection<Claim.Claimed> claims, Duration retention, Map<String, StoredResult> results) {
     Set<String> lost = store.complete(claims, retention, results);
-    long now = clock.millis();
+    long now = ticker.millis();
     long until = now + Math.min(ttlMillis, retention.toMillis());
     synchronized (done) {
       for (Claim.Claimed c : claims) {
@@ -125,7 +126,7 @@ public final class FrontCachedDedupStore implements DedupStore {
 
   @Override
   public int purgeExpired() {
-    long now = clock.millis();
+    long now = ticker.millis();
     synchronized (done) {
       done.values().removeIf(e -> e.expiresAtMillis() <= now);
     }

@@ -1,18 +1,20 @@
 package dev.exactly.dedup;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
+import dev.exactly.FaultInjection;
+import dev.exactly.NonRetriableException;
 import dev.exactly.RetryPolicy;
-import dev.exactly.internal.KafkaSettings;
+import dev.exactly.Ticker;
+import dev.exactly.internal.Lifecycle;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs a side effect (charge a card, send an e-mail, call an API) once per dedup key for the
@@ -34,38 +36,26 @@ import org.slf4j.LoggerFactory;
  * the effect again. Relay {@link IdempotentRecord#dedupKey()} downstream ({@link IdempotencyKey})
  * and a downstream that honours it closes that window too.
  *
- * <p><b>Failures.</b> A handler that throws is retried by the {@link RetryPolicy}; a {@link
- * dev.exactly.NonRetriableException} or the last failed attempt sends the record to the dead-letter
- * topic with {@link dev.exactly.DeadLetterHeaders}, its claim is released, and its offset is
- * committed only after the dead-letter write succeeded. A record that cannot be deserialized or has
- * no dedup key goes there too; none blocks its partition. When the store cannot be reached, the
- * batch is not processed at all and is polled again after a backoff.
+ * <p><b>Failures.</b> A handler that throws an {@link Exception} is retried by the {@link
+ * RetryPolicy}; a {@link NonRetriableException} (or a Kafka {@code SerializationException}, or a
+ * type given to {@link Builder#nonRetriable}) anywhere in its cause chain, or the last failed
+ * attempt, sends the record to the dead-letter topic with every {@link
+ * dev.exactly.DeadLetterHeaders} header, its claim is released, and its offset is committed only
+ * after the dead-letter write succeeded. A record that cannot be deserialized or has no dedup key
+ * goes there too; none blocks its partition. When the store cannot be reached, the batch is not
+ * processed at all and is polled again after a backoff. Anything else (an {@link Error} from the
+ * handler, a store failing other than with {@link DedupStoreException}) stops the consumer: it
+ * becomes {@link ComponentState#FAILED} and {@link #failure()} says why.
  *
- * <p><b>Threads.</b> One consumer thread runs the handler, in partition order. The store and the
- * meter registry belong to the caller, who closes them after this consumer.
+ * <p><b>Lifecycle.</b> {@code CREATED -> STARTING} ({@link #start()}) {@code -> RUNNING} (the Kafka
+ * clients are up) {@code -> CLOSING} ({@link #close(Duration)}) {@code -> CLOSED}, or {@code
+ * FAILED} from any started state.
+ *
+ * <p><b>Threads.</b> One consumer thread runs the handler, in partition order; the methods here are
+ * thread-safe. The store and the meter registry belong to the caller, who closes them after this
+ * consumer.
  */
 public final class IdempotentConsumer implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(IdempotentConsumer.class);
-
-  /** The lifecycle, with its legal transitions in one place. */
-  public enum State {
-    CREATED,
-    RUNNING,
-    CLOSING,
-    CLOSED,
-    /** The consumer thread stopped on an unexpected error; see the log. */
-    FAILED;
-
-    boolean canMoveTo(State next) {
-      return switch (this) {
-        case CREATED -> next == RUNNING || next == CLOSED;
-        case RUNNING -> next == CLOSING || next == FAILED;
-        case CLOSING -> next == CLOSED || next == FAILED;
-        case CLOSED, FAILED -> false;
-      };
-    }
-  }
-
   /** The effect for one record; its exceptions are retried, then dead-lettered. */
   @FunctionalInterface
   public interface Handler<K, V> {
@@ -84,15 +74,17 @@ public final class IdempotentConsumer implements AutoCloseable {
   /** Told about each skipped duplicate, with the result its first run stored. */
   @FunctionalInterface
   public interface DuplicateListener<K, V> {
-    void onDuplicate(IdempotentRecord<K, V> record, java.util.Optional<StoredResult> result);
+    void onDuplicate(IdempotentRecord<K, V> record, Optional<StoredResult> result);
   }
 
-  private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
+  private final Lifecycle lifecycle;
   private final IdempotentEngine<?, ?> engine;
-  private Thread thread;
+  private final String name;
 
-  private IdempotentConsumer(IdempotentEngine<?, ?> engine) {
-    this.engine = engine;
+  private IdempotentConsumer(ConsumerSettings<?, ?> settings) {
+    this.name = settings.name();
+    this.lifecycle = new Lifecycle("idempotent consumer " + name);
+    this.engine = new IdempotentEngine<>(settings, lifecycle);
   }
 
   public static Builder<byte[], byte[]> builder(Map<String, ?> kafkaProperties) {
@@ -100,86 +92,72 @@ public final class IdempotentConsumer implements AutoCloseable {
   }
 
   /**
-   * Starts the consumer thread; returns at once.
+   * Starts the consumer thread and returns at once; the consumer is {@code STARTING} until its
+   * Kafka clients are up, then {@code RUNNING}.
    *
-   * @throws IllegalStateException when already started or closed
+   * @throws IllegalStateException unless the consumer is {@code CREATED}, naming its state
    */
   public IdempotentConsumer start() {
-    move(State.CREATED, State.RUNNING);
-    thread = new Thread(this::runEngine, "exactly-dedup-" + engine.groupId());
+    lifecycle.moveFrom(ComponentState.CREATED, ComponentState.STARTING);
+    Thread thread = new Thread(engine::run, "exactly-dedup-" + name);
     thread.start();
     return this;
   }
 
-  private void runEngine() {
-    try {
-      engine.run();
-    } catch (Throwable t) {
-      log.error("idempotent consumer {} stopped on an unexpected error", engine.groupId(), t);
-      State s = state.get();
-      if (s.canMoveTo(State.FAILED)) {
-        state.compareAndSet(s, State.FAILED);
-      }
-      if (t instanceof Error e) {
-        throw e;
-      }
-    }
+  public ComponentState state() {
+    return lifecycle.state();
   }
 
-  public State state() {
-    return state.get();
+  /** Why the consumer is {@code FAILED}; empty otherwise. */
+  public Optional<Throwable> failure() {
+    return lifecycle.failure();
   }
 
   /**
    * Stops polling, lets the batch in hand finish its current step (an effect in progress is not
    * interrupted), and closes the Kafka clients. Keys already completed stay done; offsets not yet
-   * committed are polled again by whoever owns the partition next.
+   * committed are polled again by whoever owns the partition next. Idempotent; a {@code FAILED}
+   * consumer stays {@code FAILED} (its thread has already released its clients).
    *
    * @return true when the consumer thread ended within {@code timeout}
    */
   public boolean close(Duration timeout) {
-    State s = state.get();
-    if (s == State.CREATED) {
-      move(State.CREATED, State.CLOSED);
+    if (lifecycle.is(ComponentState.CREATED) && lifecycle.tryMoveTo(ComponentState.CLOSED)) {
+      lifecycle.terminated();
       return true;
     }
-    if (s == State.RUNNING) {
-      state.compareAndSet(State.RUNNING, State.CLOSING);
+    if (!lifecycle.state().isTerminal()) {
+      lifecycle.tryMoveTo(ComponentState.CLOSING);
     }
-    engine.stop();
+    engine.wakeup();
     try {
-      thread.join(Math.max(1, timeout.toMillis()));
+      return lifecycle.awaitTermination(
+          timeout.isNegative() || timeout.isZero() ? Duration.ofMillis(1) : timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
     }
-    boolean ended = !thread.isAlive();
-    if (ended) {
-      state.compareAndSet(State.CLOSING, State.CLOSED);
-    } else {
-      log.warn("idempotent consumer {} still running {} after close", engine.groupId(), timeout);
-    }
-    return ended;
   }
 
+  /** {@link #close(Duration)} with 30 seconds. */
   @Override
   public void close() {
     close(Duration.ofSeconds(30));
   }
 
-  private void move(State from, State to) {
-    if (!from.canMoveTo(to) || !state.compareAndSet(from, to)) {
-      throw new IllegalStateException(
-          "idempotent consumer " + engine.groupId() + " is " + state.get() + ", cannot go " + to);
-    }
+  /** Waits until the consumer thread has stopped and released its clients. */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return lifecycle.awaitTermination(timeout);
   }
 
   /**
    * Builds an {@link IdempotentConsumer}; every setting is checked in {@link #build()}, which names
-   * the setting, the value and the fix.
+   * the setting, the value and the fix. Each setter may be called again: the last value wins.
    */
   public static final class Builder<K, V> {
     final Map<String, ?> kafkaProperties;
     String groupId;
+    String instanceId;
     String topic;
     Deserializer<?> keyDeserializer;
     Deserializer<?> valueDeserializer;
@@ -191,22 +169,40 @@ public final class IdempotentConsumer implements AutoCloseable {
     ResultHandler<K, V> handler;
     DuplicateListener<K, V> onDuplicate = (r, result) -> {};
     RetryPolicy retry = RetryPolicy.DEFAULT;
+    Set<Class<? extends Throwable>> nonRetriable = Set.of();
     String deadLetterTopic;
-    MeterRegistry meterRegistry = Metrics.globalRegistry;
-    ConsumerProbe probe = ConsumerProbe.NONE;
+    MeterRegistry meterRegistry;
+    Ticker ticker = Ticker.system();
+    FaultInjection faults = FaultInjection.NONE;
     Duration pollTimeout = Duration.ofMillis(200);
 
     private Builder(Map<String, ?> kafkaProperties) {
       this.kafkaProperties = Map.copyOf(Objects.requireNonNull(kafkaProperties, "kafkaProperties"));
     }
 
-    /** The consumer group; required here or as {@code group.id} in the properties. */
+    /**
+     * The consumer group; required here or as {@code group.id} in the properties. Called twice, the
+     * last value wins.
+     */
     public Builder<K, V> groupId(String groupId) {
       this.groupId = groupId;
       return this;
     }
 
-    /** The input topic and how to read its records. */
+    /**
+     * This instance's stable name (a pod or host name), for the {@code instance} meter tag, the
+     * thread and the client ids. Default: the {@code group.instance.id} property when set, else
+     * this host's name. Called twice, the last value wins.
+     */
+    public Builder<K, V> instanceId(String instanceId) {
+      this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+      return this;
+    }
+
+    /**
+     * The input topic and how to read its records; resets the handler and the duplicate listener,
+     * which are typed by these deserializers. Called twice, the last value wins.
+     */
     @SuppressWarnings("unchecked")
     public <K2, V2> Builder<K2, V2> input(
         String topic, Deserializer<K2> keyDeserializer, Deserializer<V2> valueDeserializer) {
@@ -218,7 +214,10 @@ public final class IdempotentConsumer implements AutoCloseable {
       return (Builder<K2, V2>) this;
     }
 
-    /** How a record's dedup key is found; default {@link DedupKey#topicPartitionOffset()}. */
+    /**
+     * How a record's dedup key is found; default {@link DedupKey#topicPartitionOffset()}. Called
+     * twice, the last value wins.
+     */
     public Builder<K, V> dedupKey(DedupKey dedupKey) {
       this.dedupKey = Objects.requireNonNull(dedupKey, "dedupKey");
       return this;
@@ -226,30 +225,39 @@ public final class IdempotentConsumer implements AutoCloseable {
 
     /**
      * Put before every dedup key in the store, so two groups acting on the same keys (one charges,
-     * one e-mails) do not skip each other's work; default the group id.
+     * one e-mails) do not skip each other's work; default the group id. Called twice, the last
+     * value wins.
      */
     public Builder<K, V> keyNamespace(String keyNamespace) {
       this.keyNamespace = keyNamespace;
       return this;
     }
 
+    /** The dedup store; required. Called twice, the last value wins. */
     public Builder<K, V> store(DedupStore store) {
       this.store = store;
       return this;
     }
 
-    /** How long a claim is exclusive: longer than the handler's slowest run with its retries. */
+    /**
+     * How long a claim is exclusive: longer than the handler's slowest run with its retries.
+     * Default 60 s. Called twice, the last value wins.
+     */
     public Builder<K, V> lease(Duration lease) {
       this.lease = lease;
       return this;
     }
 
-    /** How long a done key is remembered: longer than any replay of the input may reach back. */
+    /**
+     * How long a done key is remembered: longer than any replay of the input may reach back.
+     * Default 7 days. Called twice, the last value wins.
+     */
     public Builder<K, V> retention(Duration retention) {
       this.retention = retention;
       return this;
     }
 
+    /** The effect; this or {@link #resultHandler} is required. Called twice, the last wins. */
     public Builder<K, V> handler(Handler<K, V> handler) {
       Objects.requireNonNull(handler, "handler");
       this.handler =
@@ -260,35 +268,78 @@ public final class IdempotentConsumer implements AutoCloseable {
       return this;
     }
 
+    /** An effect with a result to store. Called twice (or after handler), the last one wins. */
     public Builder<K, V> resultHandler(ResultHandler<K, V> handler) {
       this.handler = Objects.requireNonNull(handler, "handler");
       return this;
     }
 
+    /** Told about each skipped duplicate. Called twice, the last value wins. */
     public Builder<K, V> onDuplicate(DuplicateListener<K, V> listener) {
       this.onDuplicate = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
+    /**
+     * How a failing handler is retried; default {@link RetryPolicy#DEFAULT}. Called twice, the last
+     * value wins.
+     */
     public Builder<K, V> retry(RetryPolicy retry) {
       this.retry = Objects.requireNonNull(retry, "retry");
       return this;
     }
 
-    /** Where failed records go; default the input topic's name plus {@code .dlt}. */
+    /**
+     * Exception types (and their subtypes) that send the record to the dead-letter topic without a
+     * retry when found anywhere in the handler's failure's cause chain, besides {@link
+     * NonRetriableException} and Kafka's {@code SerializationException}, which always do. Called
+     * twice, the last value wins.
+     */
+    @SafeVarargs
+    public final Builder<K, V> nonRetriable(Class<? extends Throwable>... types) {
+      Set<Class<? extends Throwable>> set = new LinkedHashSet<>();
+      for (Class<? extends Throwable> t : types) {
+        set.add(Objects.requireNonNull(t, "nonRetriable type"));
+      }
+      this.nonRetriable = Set.copyOf(set);
+      return this;
+    }
+
+    /**
+     * Where failed records go; default the input topic's name plus {@code .dlt}. Called twice, the
+     * last value wins.
+     */
     public Builder<K, V> deadLetterTopic(String deadLetterTopic) {
       this.deadLetterTopic = deadLetterTopic;
       return this;
     }
 
+    /**
+     * Where the meters go; default a private registry nobody reads (never Micrometer's global one).
+     * Called twice, the last value wins.
+     */
     public Builder<K, V> meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
       return this;
     }
 
-    /** Hooks at the named points of each batch, for fault injection in tests. */
-    public Builder<K, V> probe(ConsumerProbe probe) {
-      this.probe = Objects.requireNonNull(probe, "probe");
+    /**
+     * The time for lease waits, retry and store backoff; default {@link Ticker#system()}. Tests
+     * pass a fake clock. The stores keep their own time. Called twice, the last value wins.
+     */
+    public Builder<K, V> ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Fault injection for crash tests, at the {@code CONSUMER_*} {@link dev.exactly.FaultPoint}s;
+     * default {@link FaultInjection#NONE}. A runtime exception thrown at {@code
+     * CONSUMER_AFTER_EFFECT} counts as a failure of the handler; at the other points it stops the
+     * consumer (FAILED). Called twice, the last value wins.
+     */
+    public Builder<K, V> faults(FaultInjection faults) {
+      this.faults = Objects.requireNonNull(faults, "faults");
       return this;
     }
 
@@ -296,99 +347,7 @@ public final class IdempotentConsumer implements AutoCloseable {
      * @throws ConfigurationException naming the setting, the value and the fix
      */
     public IdempotentConsumer build() {
-      Object propertyGroup = kafkaProperties.get(ConsumerConfig.GROUP_ID_CONFIG);
-      if (groupId == null && propertyGroup != null) {
-        groupId = propertyGroup.toString();
-      }
-      if (groupId == null || groupId.isBlank()) {
-        throw new ConfigurationException(
-            "dedup.groupId", groupId, "is required: call groupId(..) or set group.id");
-      }
-      if (propertyGroup != null && !propertyGroup.toString().equals(groupId)) {
-        throw new ConfigurationException(
-            ConsumerConfig.GROUP_ID_CONFIG,
-            propertyGroup,
-            "contradicts groupId(" + groupId + "); set the group in one place");
-      }
-      if (topic == null || topic.isBlank()) {
-        throw new ConfigurationException(
-            "dedup.input",
-            topic,
-            "is required: call input(topic, keyDeserializer, valueDeserializer)");
-      }
-      if (store == null) {
-        throw new ConfigurationException(
-            "dedup.store", null, "is required: pass a DedupStore (JDBC, Redis, or in-memory)");
-      }
-      if (handler == null) {
-        throw new ConfigurationException(
-            "dedup.handler",
-            null,
-            "is required: call handler(..) or resultHandler(..) after input(..)");
-      }
-      positive("dedup.lease", lease);
-      positive("dedup.retention", retention);
-      if (retention.compareTo(lease) <= 0) {
-        throw new ConfigurationException(
-            "dedup.retention",
-            retention,
-            "is not longer than dedup.lease " + lease + "; a done key must outlive its claim");
-      }
-      Duration backoffs = Duration.ZERO;
-      for (int attempt = 1; retry.canRetryAfter(attempt); attempt++) {
-        backoffs = backoffs.plus(retry.backoffAfter(attempt));
-      }
-      if (backoffs.compareTo(lease) >= 0) {
-        throw new ConfigurationException(
-            "dedup.lease",
-            lease,
-            "is shorter than the retry policy's waits ("
-                + backoffs
-                + " in all), so another instance could take a key over while this one still"
-                + " retries it; raise the lease or shorten the retries");
-      }
-      String namespace = keyNamespace == null ? groupId : keyNamespace;
-      if (namespace.isEmpty() || namespace.length() > 128) {
-        throw new ConfigurationException(
-            "dedup.keyNamespace", namespace, "must have 1..128 characters");
-      }
-      String dlt = deadLetterTopic == null ? topic + ".dlt" : deadLetterTopic;
-      if (dlt.equals(topic)) {
-        throw new ConfigurationException(
-            "dedup.deadLetterTopic", dlt, "is the input topic; name another topic");
-      }
-      KafkaSettings consumer =
-          new KafkaSettings(kafkaProperties, "the idempotent consumer")
-              .require(
-                  ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                  "false",
-                  "offsets are committed only after the store marks the batch done")
-              .forbid(
-                  ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-                  "the key deserializer is given to input(..)")
-              .forbid(
-                  ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                  "the value deserializer is given to input(..)")
-              .set(ConsumerConfig.GROUP_ID_CONFIG, groupId)
-              .withDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
-              .withDefault(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
-              .withDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
-      @SuppressWarnings("unchecked")
-      IdempotentEngine<K, V> engine =
-          new IdempotentEngine<>(
-              this,
-              consumer.toMap(),
-              namespace,
-              dlt,
-              (Deserializer<K>) keyDeserializer,
-              (Deserializer<V>) valueDeserializer);
-      return new IdempotentConsumer(engine);
-    }
-
-    private static void positive(String key, Duration d) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new ConfigurationException(key, d, "must be a positive duration");
-      }
+      return new IdempotentConsumer(ConsumerSettings.from(this));
     }
   }
 }

@@ -1,6 +1,6 @@
 package dev.exactly.dedup;
 
-import java.time.Clock;
+import dev.exactly.Ticker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -29,7 +29,7 @@ public final class InMemoryDedupStore implements DedupStore {
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final AtomicInteger size = new AtomicInteger();
   private final int maxEntries;
-  private final Clock clock;
+  private final Ticker ticker;
   private volatile boolean closed;
 
   private record Entry(boolean done, String token, long expiresAtMillis, StoredResult result) {
@@ -38,29 +38,32 @@ public final class InMemoryDedupStore implements DedupStore {
     }
   }
 
-  private InMemoryDedupStore(int maxEntries, Clock clock) {
+  private InMemoryDedupStore(int maxEntries, Ticker ticker) {
     this.maxEntries = maxEntries;
-    this.clock = clock;
+    this.ticker = ticker;
   }
 
-  /** At most {@code maxEntries} live entries, on the system clock. */
+  /** At most {@code maxEntries} live entries, on the system's time. */
   public static InMemoryDedupStore create(int maxEntries) {
-    return create(maxEntries, Clock.systemUTC());
+    return create(maxEntries, Ticker.system());
   }
 
-  /** At most {@code maxEntries} live entries, leases and retention on {@code clock}. */
-  public static InMemoryDedupStore create(int maxEntries, Clock clock) {
+  /**
+   * At most {@code maxEntries} live entries, leases and retention on {@code ticker}'s wall-clock
+   * {@link Ticker#millis()} (a test passes the testkit's {@code FakeClock}).
+   */
+  public static InMemoryDedupStore create(int maxEntries, Ticker ticker) {
     if (maxEntries < 1) {
       throw new IllegalArgumentException("maxEntries must be at least 1, got " + maxEntries);
     }
-    return new InMemoryDedupStore(maxEntries, Objects.requireNonNull(clock, "clock"));
+    return new InMemoryDedupStore(maxEntries, Objects.requireNonNull(ticker, "ticker"));
   }
 
   @Override
   public Map<String, Claim> claim(Collection<String> keys, Duration lease) {
     requirePositive(lease, "lease");
     requireOpen();
-    long now = clock.millis();
+    long now = ticker.millis();
     long expiry = now + lease.toMillis();
     String token = UUID.randomUUID().toString();
     List<String> distinct = Keys.distinct(keys);
@@ -111,7 +114,7 @@ public final class InMemoryDedupStore implements DedupStore {
       Collection<Claim.Claimed> claims, Duration retention, Map<String, StoredResult> results) {
     requirePositive(retention, "retention");
     requireOpen();
-    long until = clock.millis() + retention.toMillis();
+    long until = ticker.millis() + retention.toMillis();
     Set<String> lost = new HashSet<>();
     for (Claim.Claimed c : claims) {
       Entry done = new Entry(true, c.token(), until, results.get(c.key()));
@@ -143,7 +146,7 @@ public final class InMemoryDedupStore implements DedupStore {
 
   @Override
   public int purgeExpired() {
-    long now = clock.millis();
+    long now = ticker.millis();
     int[] purged = {0};
     entries.forEach(
         (key, seen) -> {

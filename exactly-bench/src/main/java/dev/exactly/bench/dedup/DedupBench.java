@@ -11,7 +11,6 @@ import dev.exactly.jdbc.JdbcDedupStore;
 import dev.exactly.redis.RedisDedupStore;
 import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.ExternalService;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -251,7 +250,7 @@ public final class DedupBench {
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())
             .store(store)
-            .meterRegistry(new SimpleMeterRegistry())
+            .instanceId("bench")
             .handler(
                 r -> {
                   first.compareAndSet(0, System.nanoTime());

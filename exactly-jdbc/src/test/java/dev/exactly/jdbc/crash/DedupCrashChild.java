@@ -2,11 +2,11 @@ package dev.exactly.jdbc.crash;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.exactly.dedup.ConsumerProbe;
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
 import dev.exactly.dedup.DedupKey;
 import dev.exactly.dedup.IdempotencyKey;
 import dev.exactly.dedup.IdempotentConsumer;
-import dev.exactly.dedup.IdempotentRecord;
 import dev.exactly.jdbc.JdbcDedupStore;
 import dev.exactly.testkit.CountingHttpServer;
 import java.net.URI;
@@ -14,9 +14,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -55,20 +55,19 @@ public final class DedupCrashChild {
 
     AtomicInteger effectsSeen = new AtomicInteger();
     AtomicInteger completesSeen = new AtomicInteger();
-    ConsumerProbe probe =
-        new ConsumerProbe() {
-          @Override
-          public void afterEffect(IdempotentRecord<?, ?> record) {
-            if (crashPoint.equals("after-effect") && effectsSeen.incrementAndGet() == crashAt) {
-              freeze("after-effect id=" + record.value());
-            }
-          }
-
-          @Override
-          public void afterComplete(List<String> dedupKeys) {
-            if (crashPoint.equals("after-complete") && completesSeen.incrementAndGet() == crashAt) {
-              freeze("after-complete keys=" + dedupKeys.size());
-            }
+    // The handler and the fault points run on the consumer's one thread: CONSUMER_AFTER_EFFECT
+    // follows the handler run that stored its record's value here.
+    AtomicReference<String> lastEffect = new AtomicReference<>();
+    FaultInjection faults =
+        point -> {
+          if (point == FaultPoint.CONSUMER_AFTER_EFFECT
+              && crashPoint.equals("after-effect")
+              && effectsSeen.incrementAndGet() == crashAt) {
+            freeze("after-effect id=" + lastEffect.get());
+          } else if (point == FaultPoint.CONSUMER_AFTER_COMPLETE
+              && crashPoint.equals("after-complete")
+              && completesSeen.incrementAndGet() == crashAt) {
+            freeze("after-complete");
           }
         };
 
@@ -87,7 +86,8 @@ public final class DedupCrashChild {
             .dedupKey(DedupKey.recordKey())
             .store(store)
             .lease(lease)
-            .probe(probe)
+            .instanceId("crash-child")
+            .faults(faults)
             .handler(
                 r -> {
                   HttpRequest.Builder req =
@@ -103,6 +103,7 @@ public final class DedupCrashChild {
                   if (response.statusCode() != 200) {
                     throw new IllegalStateException("effect refused: " + response.statusCode());
                   }
+                  lastEffect.set(r.value());
                 })
             .build()
             .start();

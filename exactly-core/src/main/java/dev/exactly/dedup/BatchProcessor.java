@@ -1,0 +1,352 @@
+package dev.exactly.dedup;
+
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
+import dev.exactly.internal.DeadLetterProducer;
+import dev.exactly.internal.DeadLetters;
+import dev.exactly.internal.Waits;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Processes one poll batch at a time in the order that makes the guarantee: claim every key in one
+ * store call, handle (or skip, or dead-letter) each record in partition order, release the claims
+ * whose effect did not complete, complete the rest in one store call, and only then commit the
+ * offsets. Engine thread only.
+ */
+final class BatchProcessor<K, V> {
+  private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
+  private static final Duration MIN_IN_FLIGHT_WAIT = Duration.ofMillis(50);
+
+  private final ConsumerSettings<K, V> s;
+  private final Consumer<byte[], byte[]> consumer;
+  private final DeadLetterProducer deadLetters;
+  private final DedupMetrics metrics;
+  private final ItemReader<K, V> reader;
+  private final HandlerRunner<K, V> runner;
+  private final PausedPartitions paused;
+  private final BooleanSupplier running;
+  private final DedupStore store;
+  private final FaultInjection faults;
+
+  // The batch in hand. The item that holds each key's claim: the first of the batch to use the key
+  // (handle it, or leave it for the next poll); later records of the key follow its outcome.
+  private final Map<String, Item<K, V>> holders = new LinkedHashMap<>();
+  private final Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
+
+  BatchProcessor(
+      ConsumerSettings<K, V> s,
+      Consumer<byte[], byte[]> consumer,
+      DeadLetterProducer deadLetters,
+      DedupMetrics metrics,
+      ItemReader<K, V> reader,
+      PausedPartitions paused,
+      BooleanSupplier running) {
+    this.s = s;
+    this.consumer = consumer;
+    this.deadLetters = deadLetters;
+    this.metrics = metrics;
+    this.reader = reader;
+    this.runner = new HandlerRunner<>(s, metrics, running);
+    this.paused = paused;
+    this.running = running;
+    this.store = s.store();
+    this.faults = s.faults();
+  }
+
+  /**
+   * @throws DedupStoreException when the claim failed: nothing was processed and every partition of
+   *     the batch is rewound, to be polled again
+   */
+  void process(ConsumerRecords<byte[], byte[]> polled) {
+    holders.clear();
+    nextOffsets.clear();
+    Map<TopicPartition, List<Item<K, V>>> partitions = new LinkedHashMap<>();
+    List<String> keys = new ArrayList<>();
+    for (TopicPartition tp : polled.partitions()) {
+      List<Item<K, V>> items = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> raw : polled.records(tp)) {
+        Item<K, V> item = reader.read(raw);
+        items.add(item);
+        if (!item.unhandleable()) {
+          keys.add(item.dedupKey);
+        }
+      }
+      partitions.put(tp, items);
+    }
+    Map<String, Claim> claims;
+    try {
+      claims = metrics.timed(metrics.claimLatency, () -> store.claim(keys, s.lease()));
+    } catch (DedupStoreException e) {
+      metrics.claimErrors.increment();
+      partitions.forEach((tp, items) -> seekTo(tp, items.get(0).offset()));
+      throw e;
+    }
+    for (List<Item<K, V>> items : partitions.values()) {
+      for (Item<K, V> item : items) {
+        item.claim = item.unhandleable() ? null : claims.get(item.dedupKey);
+      }
+    }
+    boolean stopped = false;
+    for (Map.Entry<TopicPartition, List<Item<K, V>>> e : partitions.entrySet()) {
+      if (stopped) {
+        leaveFrom(e.getKey(), e.getValue(), 0);
+      } else {
+        stopped = !processPartition(e.getKey(), e.getValue());
+      }
+    }
+    release();
+    if (complete()) {
+      commit();
+    }
+  }
+
+  /** False when stopping cut the partition short; the rest of the batch is not processed. */
+  private boolean processPartition(TopicPartition tp, List<Item<K, V>> items) {
+    for (int i = 0; i < items.size(); i++) {
+      Item<K, V> item = items.get(i);
+      if (!running.getAsBoolean()) {
+        leaveFrom(tp, items, i);
+        return false;
+      }
+      if (item.unhandleable()) {
+        metrics.recordsIn.increment();
+        if (!deadLetter(item)) {
+          leaveFrom(tp, items, i);
+          return false;
+        }
+        done(tp, item, Item.Outcome.DEAD_LETTERED);
+        continue;
+      }
+      Item<K, V> holder = holders.get(item.dedupKey);
+      if (holder != null) {
+        if (holder.outcome == Item.Outcome.SUCCEEDED) {
+          skipDuplicate(tp, item, Optional.ofNullable(holder.result));
+          continue;
+        }
+        // The key failed earlier in this batch and its claim is gone: claim it afresh next poll.
+        leaveFrom(tp, items, i);
+        return true;
+      }
+      if (item.claim instanceof Claim.Done done) {
+        skipDuplicate(tp, item, done.result());
+      } else if (item.claim instanceof Claim.InFlight inFlight) {
+        waitForLease(tp, items, i, inFlight);
+        return true;
+      } else if (!handle(tp, items, i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Runs the handler for claimed item {@code i}; false when stopping cut it short. */
+  private boolean handle(TopicPartition tp, List<Item<K, V>> items, int i) {
+    Item<K, V> item = items.get(i);
+    holders.put(item.dedupKey, item);
+    metrics.recordsIn.increment();
+    HandlerRunner.Result result = runner.run(item);
+    if (result == HandlerRunner.Result.SUCCEEDED) {
+      done(tp, item, Item.Outcome.SUCCEEDED);
+      return true;
+    }
+    if (result == HandlerRunner.Result.FAILED && deadLetter(item)) {
+      done(tp, item, Item.Outcome.DEAD_LETTERED);
+      return true;
+    }
+    // Stopping between attempts or before the dead letter was safe: the effect did not complete,
+    // so the key is freed at once and the record polled again.
+    item.outcome = Item.Outcome.LEFT;
+    leaveFrom(tp, items, i);
+    return false;
+  }
+
+  private void done(TopicPartition tp, Item<K, V> item, Item.Outcome outcome) {
+    item.outcome = outcome;
+    nextOffsets.put(tp, item.offset() + 1);
+  }
+
+  /** Pauses the partition until another holder's lease on the item's key ends. */
+  private void waitForLease(
+      TopicPartition tp, List<Item<K, V>> items, int i, Claim.InFlight inFlight) {
+    metrics.inFlightWaits.increment();
+    long now = paused.nowMillis();
+    long wait =
+        Math.min(
+            Math.max(inFlight.leaseExpiry().toEpochMilli() - now, MIN_IN_FLIGHT_WAIT.toMillis()),
+            s.lease().toMillis());
+    log.debug("{}: {} is in flight elsewhere; {} waits {} ms", s.name(), items.get(i), tp, wait);
+    leaveFrom(tp, items, i);
+    paused.pause(consumer, tp, now + wait);
+  }
+
+  /**
+   * Leaves items from {@code from} on for the next poll: seeks back to the first, and marks the
+   * claims they hold (and no earlier item uses) to be released.
+   */
+  private void leaveFrom(TopicPartition tp, List<Item<K, V>> items, int from) {
+    for (int j = from; j < items.size(); j++) {
+      Item<K, V> item = items.get(j);
+      if (item.claimed() != null && !holders.containsKey(item.dedupKey)) {
+        holders.put(item.dedupKey, item);
+        item.outcome = Item.Outcome.LEFT;
+      }
+    }
+    if (from < items.size()) {
+      seekTo(tp, items.get(from).offset());
+    }
+  }
+
+  private void seekTo(TopicPartition tp, long offset) {
+    try {
+      consumer.seek(tp, offset);
+    } catch (IllegalStateException notAssigned) {
+      // lost in a rebalance; the new owner starts from the committed offset
+    }
+  }
+
+  private void skipDuplicate(TopicPartition tp, Item<K, V> item, Optional<StoredResult> result) {
+    metrics.recordsIn.increment();
+    metrics.duplicatesSkipped.increment();
+    done(tp, item, Item.Outcome.SKIPPED);
+    try {
+      s.onDuplicate().onDuplicate(item.handlerRecord(), result);
+    } catch (RuntimeException e) {
+      log.warn("{}: the duplicate listener threw for {}; ignored", s.name(), item, e);
+    }
+  }
+
+  /** Writes the item to the dead-letter topic; false only when stopping came first. */
+  private boolean deadLetter(Item<K, V> item) {
+    try {
+      boolean written =
+          deadLetters.send(
+              DeadLetters.ofRecord(
+                  s.deadLetterTopic(),
+                  item.raw,
+                  item.failureReason,
+                  item.failure,
+                  Math.max(1, item.attempts)),
+              running);
+      if (written) {
+        metrics.deadLettered.increment();
+      }
+      return written;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void release() {
+    List<Claim.Claimed> claims =
+        holders.values().stream().filter(Item::mustRelease).map(Item::claimed).toList();
+    if (claims.isEmpty()) {
+      return;
+    }
+    try {
+      metrics.timed(
+          metrics.releaseLatency,
+          () -> {
+            store.release(claims);
+            return null;
+          });
+    } catch (DedupStoreException e) {
+      // Harmless: an unreleased claim only delays a retry until its lease expires.
+      metrics.releaseErrors.increment();
+      log.warn("{}: could not release {} claims: {}", s.name(), claims.size(), e.getMessage());
+    }
+  }
+
+  /** Marks the batch's effects done; false when stopping came first (nothing is committed). */
+  private boolean complete() {
+    List<Claim.Claimed> succeeded = new ArrayList<>();
+    Map<String, StoredResult> results = new HashMap<>();
+    for (Item<K, V> item : holders.values()) {
+      if (item.outcome == Item.Outcome.SUCCEEDED) {
+        succeeded.add(item.claimed());
+        if (item.result != null) {
+          results.put(item.dedupKey, item.result);
+        }
+      }
+    }
+    if (succeeded.isEmpty()) {
+      return true;
+    }
+    for (int failures = 1; ; failures++) {
+      try {
+        Set<String> lost =
+            metrics.timed(
+                metrics.completeLatency, () -> store.complete(succeeded, s.retention(), results));
+        metrics.claimed.increment(succeeded.size());
+        if (!lost.isEmpty()) {
+          metrics.leasesLost.increment(lost.size());
+          log.warn(
+              "{}: {} key(s) ran after their lease expired and another instance took them over;"
+                  + " lengthen the lease beyond the handler's slowest run. Examples: {}",
+              s.name(),
+              lost.size(),
+              lost.stream().limit(5).toList());
+        }
+        break;
+      } catch (DedupStoreException e) {
+        metrics.completeErrors.increment();
+        Duration backoff = IdempotentEngine.STORE_BACKOFF.backoffAfter(failures);
+        log.warn(
+            "{}: dedup store could not mark {} keys done ({}); offsets wait, retrying in {}",
+            s.name(),
+            succeeded.size(),
+            e.getMessage(),
+            backoff);
+        if (!Waits.sleepWhileQuietly(s.ticker(), backoff, running)) {
+          return false;
+        }
+      }
+    }
+    faults.reached(FaultPoint.CONSUMER_AFTER_COMPLETE);
+    return true;
+  }
+
+  private void commit() {
+    if (nextOffsets.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    nextOffsets.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
+    try {
+      consumer.commitSync(offsets);
+    } catch (CommitFailedException | RebalanceInProgressException e) {
+      // The partitions moved on; their new owner finds these keys done and skips them.
+      log.info(
+          "{}: offset commit refused by a rebalance ({}); keys are done", s.name(), e.getMessage());
+      return;
+    } catch (WakeupException e) {
+      // close() woke us: commit once more, since the keys are done and this saves replays.
+      try {
+        consumer.commitSync(offsets);
+      } catch (KafkaException again) {
+        log.info("{}: last offset commit failed on close: {}", s.name(), again.getMessage());
+        return;
+      }
+    }
+    faults.reached(FaultPoint.CONSUMER_AFTER_COMMIT);
+  }
+}

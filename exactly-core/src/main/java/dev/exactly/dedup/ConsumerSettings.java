@@ -1,0 +1,188 @@
+package dev.exactly.dedup;
+
+import dev.exactly.ConfigurationException;
+import dev.exactly.FaultInjection;
+import dev.exactly.RetryPolicy;
+import dev.exactly.Ticker;
+import dev.exactly.internal.Failures;
+import dev.exactly.internal.KafkaSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * An idempotent consumer's settings once {@link IdempotentConsumer.Builder#build()} has checked
+ * them together; immutable, shared by the engine's parts.
+ */
+record ConsumerSettings<K, V>(
+    String groupId,
+    String instanceId,
+    String topic,
+    String namespace,
+    String deadLetterTopic,
+    Map<String, Object> consumerProperties,
+    Map<String, ?> userProperties,
+    Deserializer<K> keyDeserializer,
+    Deserializer<V> valueDeserializer,
+    DedupKey dedupKey,
+    DedupStore store,
+    Duration lease,
+    Duration retention,
+    IdempotentConsumer.ResultHandler<K, V> handler,
+    IdempotentConsumer.DuplicateListener<K, V> onDuplicate,
+    RetryPolicy retry,
+    Failures failures,
+    MeterRegistry meterRegistry,
+    Ticker ticker,
+    FaultInjection faults,
+    Duration pollTimeout) {
+
+  /** {@code groupId/instanceId}: how logs, threads and client ids name this consumer. */
+  String name() {
+    return groupId + "/" + instanceId;
+  }
+
+  /**
+   * @throws ConfigurationException naming the setting, the value and the fix
+   */
+  @SuppressWarnings("unchecked")
+  static <K, V> ConsumerSettings<K, V> from(IdempotentConsumer.Builder<K, V> b) {
+    String groupId = groupId(b);
+    if (b.instanceId != null && b.instanceId.isBlank()) {
+      throw new ConfigurationException(
+          "dedup.instanceId",
+          b.instanceId,
+          "is blank; name this instance (a pod or host name) or leave it unset");
+    }
+    if (b.topic == null || b.topic.isBlank()) {
+      throw new ConfigurationException(
+          "dedup.input",
+          b.topic,
+          "is required: call input(topic, keyDeserializer, valueDeserializer)");
+    }
+    if (b.store == null) {
+      throw new ConfigurationException(
+          "dedup.store", null, "is required: pass a DedupStore (JDBC, Redis, or in-memory)");
+    }
+    if (b.handler == null) {
+      throw new ConfigurationException(
+          "dedup.handler",
+          null,
+          "is required: call handler(..) or resultHandler(..) after input(..)");
+    }
+    positive("dedup.lease", b.lease);
+    positive("dedup.retention", b.retention);
+    if (b.retention.compareTo(b.lease) <= 0) {
+      throw new ConfigurationException(
+          "dedup.retention",
+          b.retention,
+          "is not longer than dedup.lease " + b.lease + "; a done key must outlive its claim");
+    }
+    Duration backoffs = Duration.ZERO;
+    for (int attempt = 1; b.retry.canRetryAfter(attempt); attempt++) {
+      backoffs = backoffs.plus(b.retry.backoffAfter(attempt));
+    }
+    if (backoffs.compareTo(b.lease) >= 0) {
+      throw new ConfigurationException(
+          "dedup.lease",
+          b.lease,
+          "is shorter than the retry policy's waits ("
+              + backoffs
+              + " in all), so another instance could take a key over while this one still"
+              + " retries it; raise the lease or shorten the retries");
+    }
+    String namespace = b.keyNamespace == null ? groupId : b.keyNamespace;
+    if (namespace.isEmpty() || namespace.length() > 128) {
+      throw new ConfigurationException(
+          "dedup.keyNamespace", namespace, "must have 1..128 characters");
+    }
+    String dlt = b.deadLetterTopic == null ? b.topic + ".dlt" : b.deadLetterTopic;
+    if (dlt.equals(b.topic)) {
+      throw new ConfigurationException(
+          "dedup.deadLetterTopic", dlt, "is the input topic; name another topic");
+    }
+    KafkaSettings consumer =
+        new KafkaSettings(b.kafkaProperties, "the idempotent consumer")
+            .require(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false",
+                "offsets are committed only after the store marks the batch done")
+            .forbid(
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                "the key deserializer is given to input(..)")
+            .forbid(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                "the value deserializer is given to input(..)")
+            .set(ConsumerConfig.GROUP_ID_CONFIG, groupId)
+            .withDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+            .withDefault(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
+            .withDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+    return new ConsumerSettings<>(
+        groupId,
+        b.instanceId != null ? b.instanceId : defaultInstanceId(b.kafkaProperties),
+        b.topic,
+        namespace,
+        dlt,
+        consumer.toMap(),
+        b.kafkaProperties,
+        (Deserializer<K>) b.keyDeserializer,
+        (Deserializer<V>) b.valueDeserializer,
+        b.dedupKey,
+        b.store,
+        b.lease,
+        b.retention,
+        b.handler,
+        b.onDuplicate,
+        b.retry,
+        new Failures(b.nonRetriable),
+        b.meterRegistry,
+        b.ticker,
+        b.faults,
+        b.pollTimeout);
+  }
+
+  private static String groupId(IdempotentConsumer.Builder<?, ?> b) {
+    Object propertyGroup = b.kafkaProperties.get(ConsumerConfig.GROUP_ID_CONFIG);
+    String groupId = b.groupId;
+    if (groupId == null && propertyGroup != null) {
+      groupId = propertyGroup.toString();
+    }
+    if (groupId == null || groupId.isBlank()) {
+      throw new ConfigurationException(
+          "dedup.groupId", groupId, "is required: call groupId(..) or set group.id");
+    }
+    if (propertyGroup != null && !propertyGroup.toString().equals(groupId)) {
+      throw new ConfigurationException(
+          ConsumerConfig.GROUP_ID_CONFIG,
+          propertyGroup,
+          "contradicts groupId(" + groupId + "); set the group in one place");
+    }
+    return groupId;
+  }
+
+  /**
+   * The user's {@code group.instance.id} when set (static membership already names the instance
+   * stably), otherwise this host's name: both stay the same across restarts of one deployment, so
+   * the {@code instance} tag of the meters does not change with every restart.
+   */
+  static String defaultInstanceId(Map<String, ?> kafkaProperties) {
+    Object staticMember = kafkaProperties.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    if (staticMember != null && !staticMember.toString().isBlank()) {
+      return staticMember.toString();
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      return "localhost";
+    }
+  }
+
+  private static void positive(String key, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new ConfigurationException(key, d, "must be a positive duration");
+    }
+  }
+}

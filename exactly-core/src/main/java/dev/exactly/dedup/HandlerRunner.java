@@ -1,0 +1,86 @@
+package dev.exactly.dedup;
+
+import dev.exactly.DeadLetterReason;
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
+import dev.exactly.RetryPolicy;
+import dev.exactly.Ticker;
+import dev.exactly.internal.Failures;
+import dev.exactly.internal.Waits;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the user's handler for one claimed record, retrying an {@link Exception} by the {@link
+ * RetryPolicy} on the consumer's ticker until it succeeds, is non-retriable, runs out of attempts,
+ * or the consumer stops. An {@link Error} is not caught: it stops the consumer.
+ */
+final class HandlerRunner<K, V> {
+  private static final Logger log = LoggerFactory.getLogger(HandlerRunner.class);
+
+  /** How a run ended. */
+  enum Result {
+    SUCCEEDED,
+    /** Give the record up: the item's failure, reason and attempts say why and how often. */
+    FAILED,
+    /** The consumer began stopping between two attempts; the effect did not complete. */
+    STOPPED
+  }
+
+  private final String name;
+  private final IdempotentConsumer.ResultHandler<K, V> handler;
+  private final RetryPolicy retry;
+  private final Failures failures;
+  private final FaultInjection faults;
+  private final Ticker ticker;
+  private final DedupMetrics metrics;
+  private final BooleanSupplier running;
+
+  HandlerRunner(ConsumerSettings<K, V> s, DedupMetrics metrics, BooleanSupplier running) {
+    this.name = s.name();
+    this.handler = s.handler();
+    this.retry = s.retry();
+    this.failures = s.failures();
+    this.faults = s.faults();
+    this.ticker = s.ticker();
+    this.metrics = metrics;
+    this.running = running;
+  }
+
+  /**
+   * Runs the handler for {@code item}, setting its attempts and its result, or after {@link
+   * Result#FAILED} its failure and reason.
+   */
+  Result run(Item<K, V> item) {
+    IdempotentRecord<K, V> record = item.handlerRecord();
+    for (int attempt = 1; ; attempt++) {
+      item.attempts = attempt;
+      try {
+        item.result = handler.handle(record);
+        // Inside the try: a crash test's runtime exception here counts as the handler's failure.
+        faults.reached(FaultPoint.CONSUMER_AFTER_EFFECT);
+        return Result.SUCCEEDED;
+      } catch (Exception e) {
+        item.result = null;
+        metrics.handlerFailures.increment();
+        boolean nonRetriable = failures.isNonRetriable(e);
+        if (nonRetriable || !retry.canRetryAfter(attempt)) {
+          log.warn(
+              "{}: handler failed for {} after {} attempt(s); dead-lettering",
+              name,
+              item,
+              attempt,
+              e);
+          item.failure = e;
+          item.failureReason =
+              nonRetriable ? DeadLetterReason.NON_RETRIABLE : DeadLetterReason.RETRIES_EXHAUSTED;
+          return Result.FAILED;
+        }
+        if (!Waits.sleepWhileQuietly(ticker, retry.backoffAfter(attempt), running)) {
+          return Result.STOPPED;
+        }
+      }
+    }
+  }
+}

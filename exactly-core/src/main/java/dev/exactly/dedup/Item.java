@@ -1,0 +1,107 @@
+package dev.exactly.dedup;
+
+import dev.exactly.DeadLetterReason;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * One polled record and everything its batch has decided about it: its dedup key, the store's
+ * answer, how handling went. The batch keeps one of these per record instead of parallel sets of
+ * keys, claims and results.
+ */
+final class Item<K, V> {
+  /** What became of the record in this batch. */
+  enum Outcome {
+    /** Not reached (yet), or left for the next poll without holding its key's claim. */
+    PENDING,
+    /** Its key was already done: skipped, counted, the listener told. */
+    SKIPPED,
+    /** The handler ran and returned: the key is completed with the batch. */
+    SUCCEEDED,
+    /** Written to the dead-letter topic; a claim it held is released. */
+    DEAD_LETTERED,
+    /**
+     * Left for the next poll while holding its key's claim (stopping cut it short, or the batch
+     * ended before it): the claim is released so the next poll can claim it at once.
+     */
+    LEFT
+  }
+
+  final ConsumerRecord<byte[], byte[]> raw;
+
+  /** Null for a record that cannot be handled at all (not deserializable, no key). */
+  final ConsumerRecord<K, V> record;
+
+  /** The namespaced key; null when {@link #record} is. */
+  final String dedupKey;
+
+  /**
+   * Why the record goes to the dead-letter topic, with {@link #failureReason}: set from the start
+   * for a record that cannot be handled, by the handler's last failure otherwise; else null.
+   */
+  Exception failure;
+
+  DeadLetterReason failureReason;
+
+  /** The store's answer for {@link #dedupKey}, shared by the batch's records of that key. */
+  Claim claim;
+
+  Outcome outcome = Outcome.PENDING;
+
+  /** Handler runs so far; 1 for a record that cannot be handled (it was tried once). */
+  int attempts;
+
+  /** What a successful handler returned, to store with the key; may be null. */
+  StoredResult result;
+
+  private Item(
+      ConsumerRecord<byte[], byte[]> raw,
+      ConsumerRecord<K, V> record,
+      String dedupKey,
+      DeadLetterReason failureReason,
+      Exception failure) {
+    this.raw = raw;
+    this.record = record;
+    this.dedupKey = dedupKey;
+    this.failureReason = failureReason;
+    this.failure = failure;
+    this.attempts = failure == null ? 0 : 1;
+  }
+
+  static <K, V> Item<K, V> good(
+      ConsumerRecord<byte[], byte[]> raw, ConsumerRecord<K, V> record, String dedupKey) {
+    return new Item<>(raw, record, dedupKey, null, null);
+  }
+
+  static <K, V> Item<K, V> bad(
+      ConsumerRecord<byte[], byte[]> raw, DeadLetterReason reason, Exception failure) {
+    return new Item<>(raw, null, null, reason, failure);
+  }
+
+  /** Whether the record cannot be handled at all and goes straight to the dead-letter topic. */
+  boolean unhandleable() {
+    return record == null;
+  }
+
+  long offset() {
+    return raw.offset();
+  }
+
+  /** The claim this record's batch holds on its key, if the store answered CLAIMED. */
+  Claim.Claimed claimed() {
+    return claim instanceof Claim.Claimed c ? c : null;
+  }
+
+  /** Whether the batch must give its claim back: the key's effect did not complete here. */
+  boolean mustRelease() {
+    return claimed() != null && (outcome == Outcome.DEAD_LETTERED || outcome == Outcome.LEFT);
+  }
+
+  IdempotentRecord<K, V> handlerRecord() {
+    return new IdempotentRecord<>(record, dedupKey);
+  }
+
+  @Override
+  public String toString() {
+    return raw.topic() + "-" + raw.partition() + "@" + raw.offset() + " key " + dedupKey;
+  }
+}
