@@ -20,7 +20,7 @@ import java.util.Set;
  * then nothing was decided for any key of that call.
  *
  * <p><b>Time.</b> Leases and retention run on the store's clock: an injected {@link
- * java.time.Clock} for the in-memory and JDBC stores (so instances sharing a database need
+ * dev.exactly.Ticker} for the in-memory and JDBC stores (so instances sharing a database need
  * synchronized clocks, as with any lease), the server's clock for Redis.
  */
 public interface DedupStore extends AutoCloseable {

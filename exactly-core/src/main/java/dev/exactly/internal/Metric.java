@@ -20,14 +20,15 @@ public enum Metric {
   RECORDS_OUT(
       "exactly.records.out",
       Type.COUNTER,
-      "Records sent on: outputs of the processor, rows published by the relay (every attempt)",
-      C.PROCESSOR,
-      C.RELAY),
+      "Output records the processor sent, every attempt counted",
+      C.PROCESSOR),
   RECORDS_COMMITTED(
       "exactly.records.committed",
       Type.COUNTER,
-      "Input records whose effect is committed with their offset",
-      C.SINK),
+      "Inputs whose effect is committed: records written with their offsets (DB sink), outbox rows"
+          + " published in a committed transaction (relay)",
+      C.SINK,
+      C.RELAY),
   DEAD_LETTERS(
       "exactly.dead.letters",
       Type.COUNTER,
@@ -104,7 +105,8 @@ public enum Metric {
   DEDUP_RETENTION_SHORT(
       "exactly.dedup.retention.short",
       Type.GAUGE,
-      "1 when the store forgets keys sooner than the topic keeps records, else 0",
+      "1 when the store forgets keys sooner than the topic keeps records, 0 when not, -1 until the"
+          + " topic's retention could be read",
       C.CONSUMER),
 
   OUTBOX_BACKLOG("exactly.outbox.backlog", Type.GAUGE, "Outbox rows not yet published", C.RELAY),

@@ -337,8 +337,8 @@ public final class OutboxBenchmark {
     long start = System.nanoTime();
     try (OutboxRelay relay = relay(kafka, ds, table, meters)) {
       relay.start();
-      while (meters.find("exactly.records.out").counter() == null
-          || meters.find("exactly.records.out").counter().count() < rows) {
+      while (meters.find("exactly.records.committed").counter() == null
+          || meters.find("exactly.records.committed").counter().count() < rows) {
         Thread.sleep(20);
       }
       return System.nanoTime() - start;

@@ -1,5 +1,6 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.Ticker;
 import dev.exactly.jdbc.internal.Dialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -7,7 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
-import java.time.Clock;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,14 +22,14 @@ final class JdbcOutbox implements Outbox {
 
   private final OutboxTable table;
   private final boolean notifyRelay;
-  private final Clock clock;
+  private final Ticker ticker;
   private volatile Dialect dialect;
 
-  JdbcOutbox(OutboxTable table, Dialect dialect, boolean notifyRelay, Clock clock) {
+  JdbcOutbox(OutboxTable table, Dialect dialect, boolean notifyRelay, Ticker ticker) {
     this.table = table;
     this.dialect = dialect;
     this.notifyRelay = notifyRelay;
-    this.clock = clock;
+    this.ticker = ticker;
   }
 
   @Override
@@ -62,7 +62,7 @@ final class JdbcOutbox implements Outbox {
       setBytes(ps, 2, key);
       setBytes(ps, 3, value);
       setBytes(ps, 4, HeaderCodec.encode(userHeaders));
-      ps.setLong(5, clock.millis());
+      ps.setLong(5, ticker.millis());
       ps.executeUpdate();
       try (ResultSet keys = ps.getGeneratedKeys()) {
         if (!keys.next()) {

@@ -1,10 +1,10 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.Ticker;
 import dev.exactly.jdbc.Database;
 import dev.exactly.jdbc.internal.Dialect;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
 
@@ -73,7 +73,7 @@ public interface Outbox {
     private String table = OutboxTable.DEFAULT_NAME;
     private Dialect dialect;
     private boolean notifyRelay = true;
-    private Clock clock = Clock.systemUTC();
+    private Ticker ticker = Ticker.system();
 
     private Builder() {}
 
@@ -102,9 +102,12 @@ public interface Outbox {
       return this;
     }
 
-    /** The clock stamping {@code created_at}, for retention and latency; default UTC system. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+    /**
+     * The time stamping {@code created_at}, for retention and latency; default {@link
+     * Ticker#system()}. Called twice, the last value wins.
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "outbox.ticker");
       return this;
     }
 
@@ -117,7 +120,7 @@ public interface Outbox {
           new OutboxTable(Dialect.checkIdentifier("outbox.table", table)),
           dialect,
           notifyRelay,
-          clock);
+          ticker);
     }
   }
 }

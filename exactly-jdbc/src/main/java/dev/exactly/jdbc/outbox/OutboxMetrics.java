@@ -26,7 +26,7 @@ final class OutboxMetrics {
     meters.gauge(Metric.OUTBOX_BACKLOG, backlog, AtomicLong::get);
     meters.gauge(Metric.OUTBOX_BACKLOG_AGE, backlogAgeMillis, a -> a.get() / 1000.0);
     meters.gauge(Metric.OUTBOX_GAPS, gaps, AtomicLong::get);
-    published = meters.counter(Metric.RECORDS_OUT);
+    published = meters.counter(Metric.RECORDS_COMMITTED);
     abandoned = meters.counter(Metric.OUTBOX_GAPS_ABANDONED);
     deleted = meters.counter(Metric.OUTBOX_DELETED);
     deadLettered = meters.counter(Metric.DEAD_LETTERS);

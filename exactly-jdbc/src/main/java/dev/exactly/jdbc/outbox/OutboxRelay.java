@@ -245,9 +245,9 @@ public interface OutboxRelay extends AutoCloseable {
     }
 
     /**
-     * Registry for the relay's meters ({@code exactly.records.out}, {@code exactly.dead.letters},
-     * {@code exactly.aborts}, {@code exactly.outbox.*}; see docs/outbox.md); default a private
-     * registry nobody reads. Called twice, the last value wins.
+     * Registry for the relay's meters ({@code exactly.records.committed}, {@code
+     * exactly.dead.letters}, {@code exactly.aborts}, {@code exactly.outbox.*}; see docs/outbox.md);
+     * default a private registry nobody reads. Called twice, the last value wins.
      */
     public Builder meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = meterRegistry;

@@ -363,7 +363,7 @@ abstract class AbstractOutboxRelayTest {
     awaitPublished(4);
     Thread.sleep(300);
     assertThat(published()).extracting(r -> text(r.value())).doesNotContain("rolled-back");
-    assertThat(meters.counter("exactly.records.out", relayTags()).count()).isEqualTo(4.0);
+    assertThat(meters.counter("exactly.records.committed", relayTags()).count()).isEqualTo(4.0);
     assertThat(meters.timer("exactly.outbox.latency", relayTags()).count()).isEqualTo(4);
   }
 
@@ -488,7 +488,7 @@ abstract class AbstractOutboxRelayTest {
   @Test
   void publishedRowsAreDeletedAfterTheRetentionOnTheCleanupCadence() throws Exception {
     FakeClock clock = FakeClock.atEpochPlusOneYear();
-    outbox = Outbox.builder().table(table).clock(clock).build();
+    outbox = Outbox.builder().table(table).ticker(clock).build();
     writeInTransaction("k", 30, true, 0);
     started(
         relay()
