@@ -1,6 +1,7 @@
 package dev.exactly.dedup;
 
 import dev.exactly.Ticker;
+import dev.exactly.internal.DedupKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -70,7 +71,7 @@ public final class FrontCachedDedupStore implements DedupStore {
 
   @Override
   public Map<String, Claim> claim(Collection<String> keys, Duration lease) {
-    List<String> distinct = Keys.distinct(keys);
+    List<String> distinct = DedupKeys.distinct(keys);
     long now = ticker.millis();
     Map<String, Claim> local = new LinkedHashMap<>();
     List<String> remote = new ArrayList<>();

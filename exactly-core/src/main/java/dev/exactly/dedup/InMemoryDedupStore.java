@@ -1,6 +1,7 @@
 package dev.exactly.dedup;
 
 import dev.exactly.Ticker;
+import dev.exactly.internal.DedupKeys;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -66,7 +67,7 @@ public final class InMemoryDedupStore implements DedupStore {
     long now = ticker.millis();
     long expiry = now + lease.toMillis();
     String token = UUID.randomUUID().toString();
-    List<String> distinct = Keys.distinct(keys);
+    List<String> distinct = DedupKeys.distinct(keys);
     // Checked before any key is claimed, so a full store decides nothing for the whole call.
     if (size.get() + distinct.size() > maxEntries) {
       purgeExpired();

@@ -6,6 +6,7 @@ import dev.exactly.dedup.Claim;
 import dev.exactly.dedup.DedupStore;
 import dev.exactly.dedup.DedupStoreException;
 import dev.exactly.dedup.StoredResult;
+import dev.exactly.internal.DedupKeys;
 import dev.exactly.jdbc.internal.Dialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +17,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -81,7 +81,7 @@ public final class JdbcDedupStore implements DedupStore {
   @Override
   public Map<String, Claim> claim(Collection<String> keys, Duration lease) {
     requirePositive(lease, "lease");
-    List<String> distinct = distinct(keys);
+    List<String> distinct = DedupKeys.distinct(keys);
     String token = UUID.randomUUID().toString();
     Map<String, Claim> byKey = new HashMap<>();
     for (List<String> chunk : chunks(sorted(distinct))) {
@@ -165,20 +165,6 @@ public final class JdbcDedupStore implements DedupStore {
   /** The data source belongs to the caller, who closes it. */
   @Override
   public void close() {}
-
-  private static List<String> distinct(Collection<String> keys) {
-    Objects.requireNonNull(keys, "keys");
-    LinkedHashSet<String> out = new LinkedHashSet<>();
-    for (String key : keys) {
-      Objects.requireNonNull(key, "a dedup key is null");
-      if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
-        throw new IllegalArgumentException(
-            "a dedup key must have 1.." + MAX_KEY_LENGTH + " characters, got " + key.length());
-      }
-      out.add(key);
-    }
-    return new ArrayList<>(out);
-  }
 
   private static List<String> sorted(List<String> keys) {
     List<String> s = new ArrayList<>(keys);

@@ -5,6 +5,7 @@ import dev.exactly.dedup.Claim;
 import dev.exactly.dedup.DedupStore;
 import dev.exactly.dedup.DedupStoreException;
 import dev.exactly.dedup.StoredResult;
+import dev.exactly.internal.DedupKeys;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
@@ -19,7 +20,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -88,7 +88,7 @@ public final class RedisDedupStore implements DedupStore {
   @Override
   public Map<String, Claim> claim(Collection<String> keys, Duration lease) {
     requirePositive(lease, "lease");
-    List<String> distinct = distinct(keys);
+    List<String> distinct = DedupKeys.distinct(keys);
     Map<String, Claim> out = new LinkedHashMap<>();
     if (distinct.isEmpty()) {
       return out;
@@ -224,20 +224,6 @@ public final class RedisDedupStore implements DedupStore {
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static List<String> distinct(Collection<String> keys) {
-    Objects.requireNonNull(keys, "keys");
-    LinkedHashSet<String> out = new LinkedHashSet<>();
-    for (String key : keys) {
-      Objects.requireNonNull(key, "a dedup key is null");
-      if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
-        throw new IllegalArgumentException(
-            "a dedup key must have 1.." + MAX_KEY_LENGTH + " characters, got " + key.length());
-      }
-      out.add(key);
-    }
-    return new ArrayList<>(out);
   }
 
   private static void requirePositive(Duration d, String what) {

@@ -1,16 +1,18 @@
-package dev.exactly.dedup;
+package dev.exactly.internal;
 
+import dev.exactly.dedup.DedupStore;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 
-/** Checks and de-duplicates the keys of a call, for every store. */
-final class Keys {
-  private Keys() {}
+/** Checks and de-duplicates the keys of a store call, the same for every store. */
+public final class DedupKeys {
+  private DedupKeys() {}
 
-  static List<String> distinct(Collection<String> keys) {
+  /** The keys in their first order without repeats; each checked as {@link #check} does. */
+  public static List<String> distinct(Collection<String> keys) {
     Objects.requireNonNull(keys, "keys");
     LinkedHashSet<String> out = new LinkedHashSet<>();
     for (String key : keys) {
@@ -20,7 +22,11 @@ final class Keys {
     return new ArrayList<>(out);
   }
 
-  static void check(String key) {
+  /**
+   * @throws IllegalArgumentException if {@code key} is empty or longer than {@link
+   *     DedupStore#MAX_KEY_LENGTH}
+   */
+  public static void check(String key) {
     Objects.requireNonNull(key, "a dedup key is null");
     if (key.isEmpty() || key.length() > DedupStore.MAX_KEY_LENGTH) {
       throw new IllegalArgumentException(
