@@ -99,7 +99,7 @@ public final class IdempotentConsumer implements AutoCloseable {
    */
   public IdempotentConsumer start() {
     lifecycle.moveFrom(ComponentState.CREATED, ComponentState.STARTING);
-    Thread thread = new Thread(engine::run, "exactly-dedup-" + name);
+    Thread thread = new Thread(engine::run, "exactly-idempotent-consumer-" + name);
     thread.start();
     return this;
   }
