@@ -40,7 +40,7 @@ public final class DbSinkBuilder<K, V> {
   private BatchHandler<K, V> handler;
   private int maxBatchRecords = 500;
   private long maxBatchBytes = 4L * 1024 * 1024;
-  private String deadLetterSuffix = ".dlt";
+  private String deadLetterTopic;
   private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
   private Duration pollTimeout = Duration.ofMillis(500);
   private MeterRegistry meterRegistry;
@@ -126,9 +126,15 @@ public final class DbSinkBuilder<K, V> {
     return this;
   }
 
-  /** The dead-letter topic of topic {@code t} is {@code t + suffix} (default {@code .dlt}). */
-  public DbSinkBuilder<K, V> deadLetterSuffix(String suffix) {
-    this.deadLetterSuffix = suffix;
+  /**
+   * One dead-letter topic for every input topic. By default each input topic {@code t} has its own,
+   * {@code t.dlt}, since a sink may read several topics whose records differ; give a topic here to
+   * send the dead letters of them all to one place (the {@code exactly.dlt.original.topic} header
+   * still says where each came from). It must not be one of the input topics. Called twice, the
+   * last value wins.
+   */
+  public DbSinkBuilder<K, V> deadLetterTopic(String topic) {
+    this.deadLetterTopic = topic;
     return this;
   }
 
@@ -211,11 +217,19 @@ public final class DbSinkBuilder<K, V> {
         maxBatchRecords,
         "must be 1..100000");
     require(maxBatchBytes >= 1024, "sink.maxBatchBytes", maxBatchBytes, "must be at least 1024");
-    require(
-        deadLetterSuffix != null && !deadLetterSuffix.isEmpty(),
-        "sink.deadLetterSuffix",
-        deadLetterSuffix,
-        "must not be empty: the dead-letter topic would be the source topic itself");
+    if (deadLetterTopic != null) {
+      require(
+          !deadLetterTopic.isBlank(),
+          "sink.deadLetterTopic",
+          "'" + deadLetterTopic + "'",
+          "is blank; name a topic, or leave it unset for <topic>.dlt per input topic");
+      require(
+          !topics.contains(deadLetterTopic),
+          "sink.deadLetterTopic",
+          deadLetterTopic,
+          "is an input topic: the source topic itself would read its own dead letters back;"
+              + " name another topic");
+    }
     require(retryPolicy != null, "sink.retryPolicy", null, "is required");
     require(
         pollTimeout != null && !pollTimeout.isNegative() && !pollTimeout.isZero(),
@@ -293,7 +307,7 @@ public final class DbSinkBuilder<K, V> {
             handler,
             maxBatchRecords,
             maxBatchBytes,
-            deadLetterSuffix,
+            deadLetterTopic,
             retryPolicy,
             pollTimeout,
             meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),

@@ -1,10 +1,13 @@
 package dev.exactly.jdbc.sink;
 
-import dev.exactly.DeadLetterHeaders;
+import dev.exactly.DeadLetterReason;
+import dev.exactly.RetryPolicy;
+import dev.exactly.Ticker;
+import dev.exactly.internal.DeadLetterProducer;
+import dev.exactly.internal.DeadLetters;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.jdbc.Dialect;
 import dev.exactly.jdbc.sink.OffsetTable.Position;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -19,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
@@ -30,15 +32,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +68,13 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
    */
   private static final Duration RECLAIM_AFTER_FENCE = Duration.ofSeconds(3);
 
+  /**
+   * Waits between attempts to write one dead letter: its offset cannot commit before Kafka has it,
+   * so it is tried until written or the sink stops (the attempt count is not used).
+   */
+  private static final RetryPolicy DEAD_LETTER_BACKOFF =
+      new RetryPolicy(1, Duration.ofMillis(100), Duration.ofSeconds(5), 2.0);
+
   private static final Comparator<TopicPartition> ORDER =
       Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
 
@@ -86,7 +89,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   private OffsetTable offsets;
   private Dialect dialect;
   private KafkaConsumer<byte[], byte[]> consumer;
-  private KafkaProducer<byte[], byte[]> deadLetters;
+  private final DeadLetterProducer deadLetterProducer;
 
   /** Partitions this instance owns, with the epoch it claimed and the offset it last committed. */
   private final Map<TopicPartition, Position> owned = new HashMap<>();
@@ -111,6 +114,12 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   SinkEngine(SinkSettings<K, V> settings) {
     this.settings = settings;
     this.metrics = new SinkMetrics(settings.meterRegistry(), settings.groupId());
+    this.deadLetterProducer =
+        new DeadLetterProducer(
+            settings.consumerProperties(),
+            "db-sink-" + settings.instanceName(),
+            DEAD_LETTER_BACKOFF,
+            Ticker.system());
   }
 
   @Override
@@ -325,13 +334,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         log.warn("closing the consumer of db sink {}: {}", settings.instanceName(), e.toString());
       }
     }
-    if (deadLetters != null) {
-      try {
-        deadLetters.close(CLIENT_CLOSE);
-      } catch (RuntimeException e) {
-        log.warn("closing the dead-letter producer: {}", e.toString());
-      }
-    }
+    deadLetterProducer.close(CLIENT_CLOSE);
     closeQuietly(ownedPool);
   }
 
@@ -359,7 +362,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         batch = new ArrayList<>();
         bytes = 0;
         if (!skip.contains(tp) && owned.containsKey(tp)) {
-          deadLetter(new Item<>(raw, null, tp), e, "deserialization", 1);
+          deadLetter(new Item<>(raw, null, tp), e, DeadLetterReason.DESERIALIZATION, 1);
         }
         continue;
       }
@@ -443,7 +446,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         return;
       }
       if (batch.size() == 1) {
-        deadLetter(batch.get(0), error, "non-retriable", attempt);
+        deadLetter(batch.get(0), error, DeadLetterReason.NON_RETRIABLE, attempt);
         return;
       }
       int half = batch.size() / 2;
@@ -714,7 +717,8 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
    * send comes first: a crash between the two re-sends the record (a duplicate in the dead-letter
    * topic), never loses it.
    */
-  private void deadLetter(Item<K, V> item, Exception error, String reason, int attempts) {
+  private void deadLetter(
+      Item<K, V> item, Exception error, DeadLetterReason reason, int attempts) {
     TopicPartition tp = item.tp();
     Position ours = owned.get(tp);
     Position[] db = new Position[1];
@@ -731,40 +735,21 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       return;
     }
     ConsumerRecord<byte[], byte[]> raw = item.raw();
-    RecordHeaders headers = new RecordHeaders();
-    for (Header h : raw.headers()) {
-      headers.add(h);
-    }
-    headers.add(DeadLetterHeaders.TOPIC, utf8(raw.topic()));
-    headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(raw.partition())));
-    headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(raw.offset())));
-    headers.add(DeadLetterHeaders.TIMESTAMP, utf8(Long.toString(raw.timestamp())));
+    // The user's exception, not the engine's wrapper around a non-Exception throwable.
     Throwable cause = error instanceof HandlerFailedException ? error.getCause() : error;
-    headers.add(DeadLetterHeaders.EXCEPTION_CLASS, utf8(cause.getClass().getName()));
-    headers.add(
-        DeadLetterHeaders.EXCEPTION_MESSAGE,
-        utf8(cause.getMessage() == null ? "" : cause.getMessage()));
-    headers.add(DeadLetterHeaders.ATTEMPTS, utf8(Integer.toString(attempts)));
-    headers.add(DeadLetterHeaders.REASON, utf8(reason));
-    String topic = raw.topic() + settings.deadLetterSuffix();
+    String topic = deadLetterTopicOf(raw.topic());
+    boolean sent;
     try {
-      producer()
-          .send(new ProducerRecord<>(topic, null, raw.timestamp(), raw.key(), raw.value(), headers))
-          .get();
+      sent =
+          deadLetterProducer.send(
+              DeadLetters.ofRecord(topic, raw, reason, cause, attempts), this::running);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted sending to " + topic, e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(
-          "cannot write "
-              + tp
-              + "@"
-              + raw.offset()
-              + " to dead-letter topic "
-              + topic
-              + "; the record is not committed and will be read again once the topic accepts"
-              + " writes (create it or grant write access)",
-          e.getCause());
+      return;
+    }
+    if (!sent) {
+      // Stopping before Kafka had it: the offset stays, the next owner reads the record again.
+      return;
     }
     metrics.deadLettered.increment();
     log.warn(
@@ -795,20 +780,9 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     }
   }
 
-  private KafkaProducer<byte[], byte[]> producer() {
-    if (deadLetters == null) {
-      Map<String, Object> props = KafkaSettings.forOtherClient(settings.consumerProperties());
-      Set<String> producerKeys = ProducerConfig.configNames();
-      props
-          .keySet()
-          .removeIf(k -> ConsumerConfig.configNames().contains(k) && !producerKeys.contains(k));
-      props.put(ProducerConfig.CLIENT_ID_CONFIG, settings.instanceName() + "-dlt");
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-      deadLetters =
-          new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-    return deadLetters;
+  /** The fixed override when given, else the topic's own {@code <topic>.dlt}. */
+  private String deadLetterTopicOf(String topic) {
+    return settings.deadLetterTopic() != null ? settings.deadLetterTopic() : topic + ".dlt";
   }
 
   private void seekTo(TopicPartition tp, Position p) {
@@ -928,9 +902,5 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         log.warn("closing {}: {}", closeable, e.toString());
       }
     }
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

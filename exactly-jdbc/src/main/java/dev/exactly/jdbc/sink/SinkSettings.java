@@ -8,7 +8,10 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.common.serialization.Deserializer;
 
-/** A checked, immutable copy of a {@link DbSinkBuilder}'s settings. */
+/**
+ * A checked, immutable copy of a {@link DbSinkBuilder}'s settings. {@code deadLetterTopic} is null
+ * when each input topic keeps its own {@code <topic>.dlt}.
+ */
 record SinkSettings<K, V>(
     Map<String, Object> consumerProperties,
     String groupId,
@@ -22,7 +25,7 @@ record SinkSettings<K, V>(
     BatchHandler<K, V> handler,
     int maxBatchRecords,
     long maxBatchBytes,
-    String deadLetterSuffix,
+    String deadLetterTopic,
     RetryPolicy retryPolicy,
     Duration pollTimeout,
     MeterRegistry meterRegistry,

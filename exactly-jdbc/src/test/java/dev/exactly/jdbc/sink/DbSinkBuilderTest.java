@@ -101,7 +101,8 @@ class DbSinkBuilderTest {
     refused(b -> b.jdbcUrl("jdbc:h2:mem:x"), "sink.dataSource", "exactly one");
     refused(b -> b.maxBatchRecords(0), "sink.maxBatchRecords", "=0");
     refused(b -> b.maxBatchBytes(10), "sink.maxBatchBytes", "=10");
-    refused(b -> b.deadLetterSuffix(""), "sink.deadLetterSuffix", "source topic itself");
+    refused(b -> b.deadLetterTopic("orders"), "sink.deadLetterTopic", "source topic itself");
+    refused(b -> b.deadLetterTopic(" "), "sink.deadLetterTopic", "blank");
     refused(b -> b.pollTimeout(Duration.ZERO), "sink.pollTimeout", "positive");
     refused(b -> b.groupId(null), "sink.groupId", "required");
     refused(b -> b.instanceName("a b"), "sink.instanceName", "letters");
