@@ -1,5 +1,6 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.RetryPolicy;
 import dev.exactly.internal.KafkaSettings;
@@ -177,7 +178,7 @@ public final class DbSinkBuilder<K, V> {
   }
 
   /**
-   * Checks every setting and builds a sink in state {@link SinkState#CREATED}; nothing connects
+   * Checks every setting and builds a sink in state {@link ComponentState#CREATED}; nothing connects
    * until {@link DbSink#start()}.
    *
    * @throws ConfigurationException naming the setting, the value and the fix

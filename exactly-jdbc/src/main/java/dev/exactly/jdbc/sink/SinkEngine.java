@@ -1,11 +1,13 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.ComponentState;
 import dev.exactly.DeadLetterReason;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.DeadLetterProducer;
 import dev.exactly.internal.DeadLetters;
 import dev.exactly.internal.KafkaSettings;
+import dev.exactly.internal.Lifecycle;
 import dev.exactly.jdbc.Dialect;
 import dev.exactly.jdbc.sink.OffsetTable.Position;
 import java.sql.Connection;
@@ -23,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -80,8 +81,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
 
   private final SinkSettings<K, V> settings;
   private final SinkMetrics metrics;
-  private final AtomicReference<SinkState> state = new AtomicReference<>(SinkState.CREATED);
-  private volatile Throwable failure;
+  private final Lifecycle lifecycle;
   private volatile Thread thread;
 
   private DataSource dataSource;
@@ -113,6 +113,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
 
   SinkEngine(SinkSettings<K, V> settings) {
     this.settings = settings;
+    this.lifecycle = new Lifecycle("db sink " + settings.instanceName());
     this.metrics = new SinkMetrics(settings.meterRegistry(), settings.groupId());
     this.deadLetterProducer =
         new DeadLetterProducer(
@@ -124,7 +125,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
 
   @Override
   public void start() {
-    moveTo(SinkState.CREATED, SinkState.RUNNING);
+    lifecycle.moveFrom(ComponentState.CREATED, ComponentState.STARTING);
     try {
       if (settings.dataSource() != null) {
         dataSource = settings.dataSource();
@@ -150,9 +151,9 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
               new ByteArrayDeserializer(),
               new ByteArrayDeserializer());
     } catch (SQLException | RuntimeException e) {
-      failure = e;
-      state.set(SinkState.FAILED);
+      lifecycle.fail(e);
       closeQuietly(ownedPool);
+      lifecycle.terminated();
       throw new IllegalStateException(
           "db sink "
               + settings.instanceName()
@@ -173,6 +174,9 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         KafkaSettings.masked(settings.consumerProperties()));
     Thread t = new Thread(this::run, "exactly-db-sink-" + settings.instanceName());
     thread = t;
+    // RUNNING before the thread starts: its loop runs while RUNNING. A close() that came during
+    // STARTING already moved to CLOSING; the thread then only releases the clients.
+    lifecycle.tryMoveTo(ComponentState.RUNNING);
     t.start();
   }
 
@@ -203,22 +207,14 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
 
   @Override
   public boolean close(Duration timeout) {
-    while (true) {
-      SinkState now = state.get();
-      if (now == SinkState.CLOSED) {
-        return true;
-      }
-      if (now == SinkState.CLOSING) {
-        break;
-      }
-      if (state.compareAndSet(now, SinkState.CLOSING)) {
-        if (now == SinkState.CREATED) {
-          state.set(SinkState.CLOSED);
-          return true;
-        }
-        break;
-      }
+    if (lifecycle.is(ComponentState.CREATED) && lifecycle.tryMoveTo(ComponentState.CLOSED)) {
+      lifecycle.terminated();
+      return true;
     }
+    if (lifecycle.is(ComponentState.CLOSED)) {
+      return true;
+    }
+    lifecycle.tryMoveTo(ComponentState.CLOSING);
     Thread t = thread;
     if (t != null) {
       if (consumer != null) {
@@ -234,31 +230,24 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         return false;
       }
     } else {
-      closeClients();
+      closeClients(); // start() failed: release what it had opened
     }
-    state.compareAndSet(SinkState.CLOSING, SinkState.CLOSED);
+    lifecycle.tryMoveTo(ComponentState.CLOSED);
     return true;
   }
 
   @Override
-  public SinkState state() {
-    return state.get();
+  public ComponentState state() {
+    return lifecycle.state();
   }
 
   @Override
   public Optional<Throwable> failure() {
-    return Optional.ofNullable(failure);
-  }
-
-  private void moveTo(SinkState from, SinkState to) {
-    if (!from.canMoveTo(to) || !state.compareAndSet(from, to)) {
-      throw new IllegalStateException(
-          "db sink " + settings.instanceName() + " is " + state.get() + ", cannot become " + to);
-    }
+    return lifecycle.failure();
   }
 
   private boolean running() {
-    return state.get() == SinkState.RUNNING;
+    return lifecycle.is(ComponentState.RUNNING);
   }
 
   // ---- engine thread ---------------------------------------------------------------------------
@@ -284,17 +273,19 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       }
     } catch (Throwable t) {
       if (running()) {
-        failure = t;
         log.error(
             "db sink {} stopped: {}; no batch is in flight, close it and start a new one",
             settings.instanceName(),
             t.toString(),
             t);
-        state.compareAndSet(SinkState.RUNNING, SinkState.FAILED);
+        lifecycle.fail(t);
       }
     } finally {
       closeClients();
-      state.compareAndSet(SinkState.CLOSING, SinkState.CLOSED);
+      if (lifecycle.is(ComponentState.CLOSING)) {
+        lifecycle.tryMoveTo(ComponentState.CLOSED);
+      }
+      lifecycle.terminated();
     }
   }
 

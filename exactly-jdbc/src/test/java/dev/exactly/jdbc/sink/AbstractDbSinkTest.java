@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.exactly.ComponentState;
 import dev.exactly.DeadLetterHeaders;
 import dev.exactly.RetryPolicy;
 import dev.exactly.jdbc.Dialect;
@@ -179,7 +180,7 @@ abstract class AbstractDbSinkTest {
     DbSink<String, String> first = started(sink(SinkFixtures.insertHandler(table, "first")));
     awaitRows(500);
     assertThat(first.close(Duration.ofSeconds(30))).isTrue();
-    assertThat(first.state()).isEqualTo(SinkState.CLOSED);
+    assertThat(first.state()).isEqualTo(ComponentState.CLOSED);
 
     // Kafka's committed offsets say "start over"; only the database's may count.
     try (Admin admin = admin()) {
@@ -365,7 +366,7 @@ abstract class AbstractDbSinkTest {
     assertThat(count(url(), "SELECT epoch FROM " + offsetTable))
         .as("epoch: 1 (first claim), 2 (the other instance), 3 or more (claimed again)")
         .isGreaterThanOrEqualTo(3);
-    assertThat(sink.state()).isEqualTo(SinkState.RUNNING);
+    assertThat(sink.state()).isEqualTo(ComponentState.RUNNING);
   }
 
   /**

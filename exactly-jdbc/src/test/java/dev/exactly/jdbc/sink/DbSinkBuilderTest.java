@@ -3,6 +3,7 @@ package dev.exactly.jdbc.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,9 +47,9 @@ class DbSinkBuilderTest {
   @Test
   void validSettingsBuildASinkInStateCreated() {
     DbSink<String, String> sink = valid(kafka(null, null)).build();
-    assertThat(sink.state()).isEqualTo(SinkState.CREATED);
+    assertThat(sink.state()).isEqualTo(ComponentState.CREATED);
     assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
-    assertThat(sink.state()).isEqualTo(SinkState.CLOSED);
+    assertThat(sink.state()).isEqualTo(ComponentState.CLOSED);
     assertThatThrownBy(sink::start)
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("CLOSED");
@@ -109,11 +110,16 @@ class DbSinkBuilderTest {
   }
 
   @Test
-  void stateMachineListsTheLegalMoves() {
-    assertThat(SinkState.CREATED.canMoveTo(SinkState.RUNNING)).isTrue();
-    assertThat(SinkState.RUNNING.canMoveTo(SinkState.CREATED)).isFalse();
-    assertThat(SinkState.FAILED.canMoveTo(SinkState.RUNNING)).isFalse();
-    assertThat(SinkState.CLOSED.canMoveTo(SinkState.RUNNING)).isFalse();
-    assertThat(SinkState.CLOSING.canMoveTo(SinkState.CLOSED)).isTrue();
+  void aSinkThatFailedToStartIsFailedAndNamesWhy() {
+    // The offset table's schema does not exist: creating the table fails.
+    DbSink<String, String> sink =
+        valid(kafka(null, null)).offsetTable("no_such_schema.offsets").build();
+    assertThatThrownBy(sink::start)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot start");
+    assertThat(sink.state()).isEqualTo(ComponentState.FAILED);
+    assertThat(sink.failure()).isPresent();
+    assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
+    assertThat(sink.state()).isEqualTo(ComponentState.CLOSED);
   }
 }
