@@ -2,6 +2,7 @@ package dev.exactly.jdbc.sink;
 
 import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
+import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.jdbc.Dialect;
@@ -45,7 +46,7 @@ public final class DbSinkBuilder<K, V> {
   private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
   private Duration pollTimeout = Duration.ofMillis(500);
   private MeterRegistry meterRegistry;
-  private SinkFaults faults = SinkFaults.NONE;
+  private FaultInjection faults = FaultInjection.NONE;
   private String instanceName = "db-sink";
   private Duration lockWait = SinkEngine.LOCK_WAIT;
 
@@ -156,8 +157,12 @@ public final class DbSinkBuilder<K, V> {
     return this;
   }
 
-  /** Crash points for tests; see {@link SinkFaults}. */
-  public DbSinkBuilder<K, V> faults(SinkFaults faults) {
+  /**
+   * Testing only: called at each {@code SINK_*} {@link dev.exactly.FaultPoint} of the commit path,
+   * so a crash test can halt the process exactly there (default {@link FaultInjection#NONE}).
+   * Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> faults(FaultInjection faults) {
     this.faults = faults;
     return this;
   }
@@ -237,7 +242,7 @@ public final class DbSinkBuilder<K, V> {
         "sink.pollTimeout",
         pollTimeout,
         "must be positive");
-    require(faults != null, "sink.faults", null, "is required; use SinkFaults.NONE");
+    require(faults != null, "sink.faults", null, "is required; use FaultInjection.NONE");
     require(
         instanceName != null && instanceName.matches("[A-Za-z0-9._-]{1,64}"),
         "sink.instanceName",

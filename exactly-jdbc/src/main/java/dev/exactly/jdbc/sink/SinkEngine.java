@@ -2,6 +2,7 @@ package dev.exactly.jdbc.sink;
 
 import dev.exactly.ComponentState;
 import dev.exactly.DeadLetterReason;
+import dev.exactly.FaultPoint;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.DeadLetterProducer;
@@ -469,13 +470,13 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       boolean autoCommit = c.getAutoCommit();
       try {
         c.setAutoCommit(false);
-        settings.faults().at(SinkFaults.Point.BEFORE_HANDLER);
+        settings.faults().reached(FaultPoint.SINK_BEFORE_HANDLER);
         if (withHandler) {
           List<ConsumerRecord<K, V>> records = new ArrayList<>(items.size());
           items.forEach(i -> records.add(i.typed()));
           callHandler(Collections.unmodifiableList(records), c);
         }
-        settings.faults().at(SinkFaults.Point.INSIDE_DB_TRANSACTION);
+        settings.faults().reached(FaultPoint.SINK_INSIDE_DB_TRANSACTION);
         Set<TopicPartition> refused = offsets.advance(c, next, owned);
         if (!refused.isEmpty()) {
           c.rollback();
@@ -501,7 +502,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
           owned.put(tp, new Position(offset, owned.get(tp).epoch()));
           unmirrored.put(tp, new OffsetAndMetadata(offset));
         });
-    settings.faults().at(SinkFaults.Point.AFTER_DB_COMMIT);
+    settings.faults().reached(FaultPoint.SINK_AFTER_DB_COMMIT);
     return Outcome.COMMITTED;
   }
 
@@ -751,7 +752,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         topic,
         reason,
         cause.toString());
-    settings.faults().at(SinkFaults.Point.AFTER_DEAD_LETTER);
+    settings.faults().reached(FaultPoint.SINK_AFTER_DEAD_LETTER);
     int attempt = 1;
     while (running()) {
       Outcome outcome = transact(List.of(item), false);

@@ -1,5 +1,6 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -29,7 +30,7 @@ record SinkSettings<K, V>(
     RetryPolicy retryPolicy,
     Duration pollTimeout,
     MeterRegistry meterRegistry,
-    SinkFaults faults,
+    FaultInjection faults,
     String instanceName,
     Duration lockWait) {
 

@@ -1,5 +1,7 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,7 +21,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * bootstrap, topic, group, url, table, offsets, name, batch, and optionally
  *
  * <ul>
- *   <li>{@code crash=POINT@n}: the n-th time the engine reaches {@link SinkFaults.Point} POINT,
+ *   <li>{@code crash=POINT@n}: the n-th time the engine reaches {@link FaultPoint} POINT (one of
+ *       the {@code SINK_*} points),
  *       print {@code CRASHPOINT POINT} and freeze, so the test SIGKILLs the process exactly there;
  *   <li>{@code stall=n}: the n-th handler call prints {@code STALLING} and sleeps 3 s before
  *       writing, so the test can SIGSTOP it mid-batch (a zombie);
@@ -51,10 +54,10 @@ public final class SinkChild {
       naive(a, name);
       return;
     }
-    SinkFaults faults = SinkFaults.NONE;
+    FaultInjection faults = FaultInjection.NONE;
     if (a.containsKey("crash")) {
       String[] spec = a.get("crash").split("@");
-      SinkFaults.Point target = SinkFaults.Point.valueOf(spec[0]);
+      FaultPoint target = FaultPoint.valueOf(spec[0]);
       int nth = Integer.parseInt(spec[1]);
       AtomicInteger seen = new AtomicInteger();
       faults =
@@ -153,7 +156,7 @@ public final class SinkChild {
         SinkFixtures.insert(c, a.get("table"), name, records);
         c.commit();
         if (++batches == crashAt) {
-          freeze("CRASHPOINT AFTER_DB_COMMIT");
+          freeze("CRASHPOINT " + FaultPoint.SINK_AFTER_DB_COMMIT);
         }
         consumer.commitSync();
       }
