@@ -4,6 +4,7 @@ import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
+import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.jdbc.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,6 +48,7 @@ public final class DbSinkBuilder<K, V> {
   private Duration pollTimeout = Duration.ofMillis(500);
   private MeterRegistry meterRegistry;
   private FaultInjection faults = FaultInjection.NONE;
+  private Ticker ticker = Ticker.system();
   private String instanceName = "db-sink";
   private Duration lockWait = SinkEngine.LOCK_WAIT;
 
@@ -168,6 +170,17 @@ public final class DbSinkBuilder<K, V> {
   }
 
   /**
+   * The time the sink waits on and measures with: retry backoff, claim retries, the Kafka offset
+   * mirror's interval, commit latency (default {@link Ticker#system()}; a test passes a fake clock
+   * and moves time on instead of sleeping). Kafka's own timeouts (poll, session) stay on the system
+   * clock. Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> ticker(Ticker ticker) {
+    this.ticker = ticker;
+    return this;
+  }
+
+  /**
    * How long a claim or an offset update waits for a row lock (default 10 s). Not public: a test
    * that holds a row lock on purpose need not wait the full default to see the sink give up.
    */
@@ -243,6 +256,7 @@ public final class DbSinkBuilder<K, V> {
         pollTimeout,
         "must be positive");
     require(faults != null, "sink.faults", null, "is required; use FaultInjection.NONE");
+    require(ticker != null, "sink.ticker", null, "is required; use Ticker.system()");
     require(
         instanceName != null && instanceName.matches("[A-Za-z0-9._-]{1,64}"),
         "sink.instanceName",
@@ -318,6 +332,7 @@ public final class DbSinkBuilder<K, V> {
             pollTimeout,
             meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
             faults,
+            ticker,
             instanceName,
             lockWait));
   }

@@ -9,6 +9,7 @@ import dev.exactly.internal.DeadLetterProducer;
 import dev.exactly.internal.DeadLetters;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.Lifecycle;
+import dev.exactly.internal.Waits;
 import dev.exactly.jdbc.Dialect;
 import dev.exactly.jdbc.sink.OffsetTable.Position;
 import java.sql.Connection;
@@ -59,10 +60,19 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   /** On a pool the sink builds: PostgreSQL ends a session idle inside a transaction this long. */
   static final Duration IDLE_IN_TRANSACTION = Duration.ofSeconds(60);
 
-  /** First wait before claiming a partition again after a failed claim; doubles up to the max. */
-  private static final Duration CLAIM_RETRY = Duration.ofSeconds(1);
+  /**
+   * Waits before claiming a partition again after failed claims: 1 s doubling up to 30 s. Claims
+   * are retried for as long as Kafka assigns the partition here (the attempt count is not used).
+   */
+  private static final RetryPolicy CLAIM_BACKOFF =
+      new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(30), 2.0);
 
-  private static final Duration CLAIM_RETRY_MAX = Duration.ofSeconds(30);
+  /**
+   * Instances starting together race to create the offset table; the loser finds it on a later
+   * try.
+   */
+  private static final RetryPolicy CREATE_TABLE_RACE =
+      new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1), 2.0);
 
   /**
    * After a fenced commit, how long Kafka gets to revoke the partition (the sink asks for a
@@ -83,6 +93,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   private final SinkSettings<K, V> settings;
   private final SinkMetrics metrics;
   private final Lifecycle lifecycle;
+  private final Ticker ticker;
   private volatile Thread thread;
 
   private DataSource dataSource;
@@ -98,7 +109,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   /** Offsets committed to the database and not yet mirrored to Kafka. */
   private final Map<TopicPartition, OffsetAndMetadata> unmirrored = new HashMap<>();
 
-  private long lastMirror = System.nanoTime();
+  private long lastMirror;
 
   /**
    * Partitions Kafka assigned here that the database does not show as ours (a claim failed, or a
@@ -106,8 +117,10 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
    */
   private final Set<TopicPartition> unclaimed = new HashSet<>();
 
-  private long nextClaim = System.nanoTime();
-  private Duration claimRetry = CLAIM_RETRY;
+  private long nextClaim;
+
+  /** Claim rounds that failed in a row; the next wait grows with it. */
+  private int claimFailures;
 
   /** Partitions whose remaining records of the current poll must be dropped (lost, rewound). */
   private final Set<TopicPartition> skip = new HashSet<>();
@@ -115,13 +128,16 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   SinkEngine(SinkSettings<K, V> settings) {
     this.settings = settings;
     this.lifecycle = new Lifecycle("db sink " + settings.instanceName());
+    this.ticker = settings.ticker();
+    this.lastMirror = ticker.nanoTime();
+    this.nextClaim = ticker.nanoTime();
     this.metrics = new SinkMetrics(settings.meterRegistry(), settings.groupId());
     this.deadLetterProducer =
         new DeadLetterProducer(
             settings.consumerProperties(),
-            "db-sink-" + settings.instanceName(),
+            settings.instanceName(),
             DEAD_LETTER_BACKOFF,
-            Ticker.system());
+            ticker);
   }
 
   @Override
@@ -192,12 +208,12 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         offsets.create(c);
         return;
       } catch (SQLException e) {
-        if (attempt >= 3) {
+        if (!CREATE_TABLE_RACE.canRetryAfter(attempt)) {
           throw e;
         }
         log.debug("creating {} raced with another instance, trying again: {}", offsets.table(), e);
         try {
-          Thread.sleep(100L * attempt);
+          ticker.sleep(CREATE_TABLE_RACE.backoffAfter(attempt));
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw e;
@@ -267,7 +283,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
           skip.clear();
           process(polled);
         }
-        if (!unclaimed.isEmpty() && System.nanoTime() - nextClaim >= 0) {
+        if (!unclaimed.isEmpty() && ticker.nanoTime() - nextClaim >= 0) {
           claimPending();
         }
         mirrorToKafka();
@@ -295,10 +311,10 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
    * no more, and a commit per batch would cost the broker a write each.
    */
   private void mirrorToKafka() {
-    if (unmirrored.isEmpty() || System.nanoTime() - lastMirror < MIRROR_INTERVAL.toNanos()) {
+    if (unmirrored.isEmpty() || ticker.nanoTime() - lastMirror < MIRROR_INTERVAL.toNanos()) {
       return;
     }
-    lastMirror = System.nanoTime();
+    lastMirror = ticker.nanoTime();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(unmirrored);
     unmirrored.clear();
     // For lag monitoring only: the database holds the position the sink resumes from.
@@ -465,7 +481,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     for (Item<K, V> i : items) {
       next.merge(i.tp(), i.raw().offset() + 1, Math::max);
     }
-    long started = System.nanoTime();
+    long started = ticker.nanoTime();
     try (Connection c = dataSource.getConnection()) {
       boolean autoCommit = c.getAutoCommit();
       try {
@@ -492,7 +508,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     } catch (SQLException e) {
       return new Outcome(false, Set.of(), e);
     }
-    metrics.commitLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    metrics.commitLatency.record(ticker.nanoTime() - started, TimeUnit.NANOSECONDS);
     if (withHandler) {
       metrics.batchSize.record(items.size());
       metrics.records.increment(items.size());
@@ -588,7 +604,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       // them again in a new generation; if Kafka still assigns them here afterwards (or cannot
       // rebalance on request), this instance claims them itself after RECLAIM_AFTER_FENCE.
       consumer.enforceRebalance("exactly db sink: commit fenced by a newer epoch");
-      nextClaim = System.nanoTime() + RECLAIM_AFTER_FENCE.toNanos();
+      nextClaim = ticker.nanoTime() + RECLAIM_AFTER_FENCE.toNanos();
     }
   }
 
@@ -607,6 +623,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     todo.sort(ORDER);
     Map<TopicPartition, Position> claimed = new LinkedHashMap<>();
     boolean failed = false;
+    Duration wait = CLAIM_BACKOFF.backoffAfter(claimFailures + 1);
     for (TopicPartition tp : todo) {
       if (!running()) {
         break;
@@ -635,18 +652,15 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
                 + " (the sink keeps polling): {}",
             settings.instanceName(),
             tp,
-            claimRetry,
+            wait,
             e.toString());
       }
     }
     if (failed) {
-      nextClaim = System.nanoTime() + claimRetry.toNanos();
-      claimRetry =
-          claimRetry.multipliedBy(2).compareTo(CLAIM_RETRY_MAX) > 0
-              ? CLAIM_RETRY_MAX
-              : claimRetry.multipliedBy(2);
+      nextClaim = ticker.nanoTime() + wait.toNanos();
+      claimFailures++;
     } else {
-      claimRetry = CLAIM_RETRY;
+      claimFailures = 0;
     }
     if (claimed.isEmpty()) {
       return;
@@ -798,7 +812,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       // Paused until claimed: records of a partition not yet ours must not be fetched for nothing.
       unclaimed.addAll(partitions);
       consumer.pause(partitions);
-      claimRetry = CLAIM_RETRY;
+      claimFailures = 0;
       claimPending();
     }
 
@@ -855,17 +869,9 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     }
   }
 
-  /** Waits, but returns early when the sink is closing. */
+  /** Waits on the ticker, but returns early when the sink is closing. */
   private void pause(Duration wait) {
-    long until = System.nanoTime() + wait.toNanos();
-    while (running() && System.nanoTime() < until) {
-      try {
-        Thread.sleep(Math.min(50, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    Waits.sleepWhileQuietly(ticker, wait, this::running);
   }
 
   private static void rollbackQuietly(Connection c, Exception cause) {

@@ -2,6 +2,7 @@ package dev.exactly.jdbc.sink;
 
 import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
+import dev.exactly.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -31,6 +32,7 @@ record SinkSettings<K, V>(
     Duration pollTimeout,
     MeterRegistry meterRegistry,
     FaultInjection faults,
+    Ticker ticker,
     String instanceName,
     Duration lockWait) {
 
