@@ -11,6 +11,7 @@ import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.Lifecycle;
 import dev.exactly.internal.Waits;
 import dev.exactly.jdbc.Dialect;
+import dev.exactly.jdbc.internal.Transactions;
 import dev.exactly.jdbc.sink.OffsetTable.Position;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -483,29 +484,25 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     }
     long started = ticker.nanoTime();
     try (Connection c = dataSource.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      try {
-        c.setAutoCommit(false);
-        settings.faults().reached(FaultPoint.SINK_BEFORE_HANDLER);
-        if (withHandler) {
-          List<ConsumerRecord<K, V>> records = new ArrayList<>(items.size());
-          items.forEach(i -> records.add(i.typed()));
-          callHandler(Collections.unmodifiableList(records), c);
-        }
-        settings.faults().reached(FaultPoint.SINK_INSIDE_DB_TRANSACTION);
-        Set<TopicPartition> refused = offsets.advance(c, next, owned);
-        if (!refused.isEmpty()) {
-          c.rollback();
-          return new Outcome(false, refused, null);
-        }
-        c.commit();
-      } catch (Exception e) {
-        rollbackQuietly(c, e);
-        return new Outcome(false, Set.of(), e);
-      } finally {
-        restoreAutoCommit(c, autoCommit);
-      }
-    } catch (SQLException e) {
+      Transactions.run(
+          c,
+          connection -> {
+            settings.faults().reached(FaultPoint.SINK_BEFORE_HANDLER);
+            if (withHandler) {
+              List<ConsumerRecord<K, V>> records = new ArrayList<>(items.size());
+              items.forEach(i -> records.add(i.typed()));
+              callHandler(Collections.unmodifiableList(records), connection);
+            }
+            settings.faults().reached(FaultPoint.SINK_INSIDE_DB_TRANSACTION);
+            Set<TopicPartition> refused = offsets.advance(connection, next, owned);
+            if (!refused.isEmpty()) {
+              throw new RefusedCommit(refused);
+            }
+            return null;
+          });
+    } catch (RefusedCommit r) {
+      return new Outcome(false, r.partitions, null);
+    } catch (Exception e) {
       return new Outcome(false, Set.of(), e);
     }
     metrics.commitLatency.record(ticker.nanoTime() - started, TimeUnit.NANOSECONDS);
@@ -532,6 +529,17 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     } catch (Throwable t) {
       // An AssertionError or LinkageError from user code must not kill the engine thread.
       throw new HandlerFailedException(t);
+    }
+  }
+
+  /** The offset table refused these partitions: the transaction must roll back, not commit. */
+  private static final class RefusedCommit extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final transient Set<TopicPartition> partitions;
+
+    RefusedCommit(Set<TopicPartition> partitions) {
+      super("offset table refused " + partitions, null, false, false);
+      this.partitions = partitions;
     }
   }
 
@@ -683,18 +691,8 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   /** Bumps one partition's epoch in its own transaction: this instance now owns it. */
   private Map<TopicPartition, Position> claim(TopicPartition tp) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      try {
-        c.setAutoCommit(false);
-        Map<TopicPartition, Position> claimed = offsets.claim(c, List.of(tp));
-        c.commit();
-        return claimed;
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c, e);
-        throw e;
-      } finally {
-        restoreAutoCommit(c, autoCommit);
-      }
+      return Transactions.<Map<TopicPartition, Position>, RuntimeException>run(
+          c, connection -> offsets.claim(connection, List.of(tp)));
     }
   }
 
@@ -872,24 +870,6 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   /** Waits on the ticker, but returns early when the sink is closing. */
   private void pause(Duration wait) {
     Waits.sleepWhileQuietly(ticker, wait, this::running);
-  }
-
-  private static void rollbackQuietly(Connection c, Exception cause) {
-    try {
-      c.rollback();
-    } catch (SQLException e) {
-      cause.addSuppressed(e);
-    }
-  }
-
-  private static void restoreAutoCommit(Connection c, boolean autoCommit) {
-    try {
-      if (!c.isClosed()) {
-        c.setAutoCommit(autoCommit);
-      }
-    } catch (SQLException ignored) {
-      // the connection is broken; the pool discards it on close
-    }
   }
 
   private static void closeQuietly(AutoCloseable closeable) {
