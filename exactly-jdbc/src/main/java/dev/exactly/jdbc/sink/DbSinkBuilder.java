@@ -8,7 +8,6 @@ import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.jdbc.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -153,7 +152,13 @@ public final class DbSinkBuilder<K, V> {
     return this;
   }
 
-  /** Where {@code exactly.sink.*} meters go (default: a private registry nobody reads). */
+  /**
+   * Where the sink's meters go (default: a private registry nobody reads): {@code
+   * exactly.records.in}, {@code exactly.records.committed}, {@code exactly.dead.letters}, {@code
+   * exactly.retries}, {@code exactly.fenced.commits}, {@code exactly.commit.latency}, {@code
+   * exactly.batch.size}, tagged {@code component=db-sink}, {@code group} and {@code instance}.
+   * Called twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> meterRegistry(MeterRegistry registry) {
     this.meterRegistry = registry;
     return this;
@@ -330,7 +335,7 @@ public final class DbSinkBuilder<K, V> {
             deadLetterTopic,
             retryPolicy,
             pollTimeout,
-            meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
+            meterRegistry,
             faults,
             ticker,
             instanceName,

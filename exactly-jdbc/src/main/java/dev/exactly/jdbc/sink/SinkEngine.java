@@ -132,7 +132,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     this.ticker = settings.ticker();
     this.lastMirror = ticker.nanoTime();
     this.nextClaim = ticker.nanoTime();
-    this.metrics = new SinkMetrics(settings.meterRegistry(), settings.groupId());
+    this.metrics = new SinkMetrics(settings.meterRegistry(), settings.groupId(), settings.instanceName());
     this.deadLetterProducer =
         new DeadLetterProducer(
             settings.consumerProperties(),
@@ -491,6 +491,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
             if (withHandler) {
               List<ConsumerRecord<K, V>> records = new ArrayList<>(items.size());
               items.forEach(i -> records.add(i.typed()));
+              metrics.recordsIn.increment(records.size());
               callHandler(Collections.unmodifiableList(records), connection);
             }
             settings.faults().reached(FaultPoint.SINK_INSIDE_DB_TRANSACTION);
@@ -508,7 +509,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     metrics.commitLatency.record(ticker.nanoTime() - started, TimeUnit.NANOSECONDS);
     if (withHandler) {
       metrics.batchSize.record(items.size());
-      metrics.records.increment(items.size());
+      metrics.recordsCommitted.increment(items.size());
     }
     next.forEach(
         (tp, offset) -> {
@@ -755,7 +756,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       // Stopping before Kafka had it: the offset stays, the next owner reads the record again.
       return;
     }
-    metrics.deadLettered.increment();
+    metrics.deadLetters.increment();
     log.warn(
         "db sink {}: {}@{} sent to {} ({}): {}",
         settings.instanceName(),

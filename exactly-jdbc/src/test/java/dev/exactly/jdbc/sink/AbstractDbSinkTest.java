@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.exactly.ComponentState;
 import dev.exactly.DeadLetterHeaders;
 import dev.exactly.RetryPolicy;
+import dev.exactly.internal.Metric;
 import dev.exactly.jdbc.Dialect;
 import dev.exactly.testkit.CountingConsumerInterceptor;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
@@ -154,8 +155,8 @@ abstract class AbstractDbSinkTest {
     assertExactlyOnce(SinkFixtures.inputs(0, 3000));
     assertThat(count(url(), "SELECT SUM(next_offset) FROM " + offsetTable)).isEqualTo(3000);
     assertThat(count(url(), "SELECT MIN(epoch) FROM " + offsetTable)).isGreaterThanOrEqualTo(1);
-    assertThat(registry.get(SinkMetrics.BATCH_SIZE).summary().max()).isLessThanOrEqualTo(200);
-    assertThat(counter(SinkMetrics.RECORDS)).isEqualTo(3000);
+    assertThat(registry.get(Metric.BATCH_SIZE.meterName()).summary().max()).isLessThanOrEqualTo(200);
+    assertThat(counter(Metric.RECORDS_COMMITTED.meterName())).isEqualTo(3000);
     try (Admin admin = admin()) {
       await()
           .atMost(WAIT)
@@ -221,7 +222,7 @@ abstract class AbstractDbSinkTest {
     started(sink(SinkFixtures.insertHandler(table, "p")).maxBatchRecords(1000));
 
     awaitRows(999);
-    await().atMost(WAIT).until(() -> counter(SinkMetrics.DEAD_LETTERED) >= 1);
+    await().atMost(WAIT).until(() -> counter(Metric.DEAD_LETTERS.meterName()) >= 1);
     assertExactlyOnce(SinkFixtures.inputs(0, 999));
     List<ConsumerRecord<byte[], byte[]>> dead =
         TopicReader.readCommitted(bootstrap, topic + ".dlt");
@@ -233,7 +234,7 @@ abstract class AbstractDbSinkTest {
     assertThat(header(d, DeadLetterHeaders.TOPIC)).isEqualTo(topic);
     assertThat(java.sql.SQLException.class)
         .isAssignableFrom(Class.forName(header(d, DeadLetterHeaders.EXCEPTION_CLASS)));
-    assertThat(counter(SinkMetrics.RECORDS)).isEqualTo(999);
+    assertThat(counter(Metric.RECORDS_COMMITTED.meterName())).isEqualTo(999);
     // the poison's offset is committed too: the partition is not blocked
     await()
         .atMost(WAIT)
@@ -308,8 +309,8 @@ abstract class AbstractDbSinkTest {
     awaitRows(50);
     Thread.sleep(500);
     assertExactlyOnce(SinkFixtures.inputs(0, 50));
-    assertThat(counter(SinkMetrics.RETRIES)).isGreaterThanOrEqualTo(2);
-    assertThat(counter(SinkMetrics.DEAD_LETTERED)).isZero();
+    assertThat(counter(Metric.RETRIES.meterName())).isGreaterThanOrEqualTo(2);
+    assertThat(counter(Metric.DEAD_LETTERS.meterName())).isZero();
   }
 
   /**
@@ -348,7 +349,7 @@ abstract class AbstractDbSinkTest {
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(counter(SinkMetrics.FENCED_COMMITS))
+                assertThat(counter(Metric.FENCED_COMMITS.meterName()))
                     .as("fenced commits: the first batch ran under the bumped epoch")
                     .isGreaterThanOrEqualTo(1));
     awaitRows(100);
@@ -430,7 +431,7 @@ abstract class AbstractDbSinkTest {
                     .as("both partitions' offsets once the lock is gone")
                     .isEqualTo(200));
     assertExactlyOnce(SinkFixtures.inputs(0, 200));
-    assertThat(counter(SinkMetrics.RETRIES)).as("failed claims, retried").isGreaterThanOrEqualTo(1);
+    assertThat(counter(Metric.RETRIES.meterName())).as("failed claims, retried").isGreaterThanOrEqualTo(1);
   }
 
   private void produceTo(int partition, int from, int count) {

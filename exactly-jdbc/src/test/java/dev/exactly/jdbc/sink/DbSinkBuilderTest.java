@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
+import dev.exactly.internal.Metric;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -121,5 +124,25 @@ class DbSinkBuilderTest {
     assertThat(sink.failure()).isPresent();
     assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
     assertThat(sink.state()).isEqualTo(ComponentState.CLOSED);
+  }
+
+  @Test
+  void theSinkRegistersExactlyTheCataloguesSinkMetersWithTheCommonTags() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    DbSink<String, String> sink =
+        valid(kafka(null, null)).meterRegistry(registry).instanceName("node-1").build();
+    try {
+      assertThat(registry.getMeters())
+          .extracting(m -> m.getId().getName())
+          .containsExactlyInAnyOrderElementsOf(
+              Metric.of(Metric.C.SINK).stream().map(Metric::meterName).toList());
+      for (Meter m : registry.getMeters()) {
+        assertThat(m.getId().getTag("component")).isEqualTo(Metric.C.SINK);
+        assertThat(m.getId().getTag("group")).isEqualTo("g");
+        assertThat(m.getId().getTag("instance")).isEqualTo("node-1");
+      }
+    } finally {
+      sink.close(Duration.ofSeconds(1));
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.exactly.jdbc.sink;
 
 import dev.exactly.FaultInjection;
 import dev.exactly.FaultPoint;
+import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -107,9 +108,9 @@ public final class SinkChild {
       Thread.sleep(1000);
       System.out.println(
           "METRICS fenced="
-              + (long) registry.get(SinkMetrics.FENCED_COMMITS).counter().count()
+              + (long) registry.get(Metric.FENCED_COMMITS.meterName()).counter().count()
               + " records="
-              + (long) registry.get(SinkMetrics.RECORDS).counter().count()
+              + (long) registry.get(Metric.RECORDS_COMMITTED.meterName()).counter().count()
               + " state="
               + sink.state());
     }
