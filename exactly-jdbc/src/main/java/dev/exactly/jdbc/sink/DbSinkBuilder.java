@@ -10,6 +10,7 @@ import dev.exactly.jdbc.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,12 +44,12 @@ public final class DbSinkBuilder<K, V> {
   private int maxBatchRecords = 500;
   private long maxBatchBytes = 4L * 1024 * 1024;
   private String deadLetterTopic;
-  private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+  private RetryPolicy retry = RetryPolicy.DEFAULT;
   private Duration pollTimeout = Duration.ofMillis(500);
   private MeterRegistry meterRegistry;
   private FaultInjection faults = FaultInjection.NONE;
   private Ticker ticker = Ticker.system();
-  private String instanceName = "db-sink";
+  private String instanceId = "db-sink";
   private Duration lockWait = SinkEngine.LOCK_WAIT;
 
   DbSinkBuilder() {}
@@ -57,32 +58,47 @@ public final class DbSinkBuilder<K, V> {
    * Kafka consumer properties, passed through untouched (SSL, SASL, timeouts) except for the ones
    * the guarantee needs: {@code enable.auto.commit=false} and {@code
    * isolation.level=read_committed} are set, and refused when given otherwise. The same properties,
-   * minus consumer-only ones, configure the dead-letter producer.
+   * minus consumer-only ones, configure the dead-letter producer. Called twice, the maps are merged:
+   * for a key given twice, the last value wins.
    */
   public DbSinkBuilder<K, V> kafkaProperties(Map<String, ?> properties) {
     kafkaProperties.putAll(Objects.requireNonNull(properties, "kafkaProperties"));
     return this;
   }
 
-  /** The consumer group; also the key of this sink's rows in the offset table. */
+  /**
+   * The consumer group; also the key of this sink's rows in the offset table. Called twice, the
+   * last value wins.
+   */
   public DbSinkBuilder<K, V> groupId(String groupId) {
     this.groupId = groupId;
     return this;
   }
 
+  /**
+   * The topics to read (at least one). Called twice, the last value wins: the second call's topics
+   * replace the first's.
+   */
   public DbSinkBuilder<K, V> topics(String... names) {
-    topics.addAll(List.of(names));
+    topics.clear();
+    topics.addAll(Arrays.asList(names));
     return this;
   }
 
-  /** How to turn record bytes into keys and values; a record that fails goes to the DLT. */
+  /**
+   * How to turn record bytes into keys and values; a record that fails goes to the dead-letter
+   * topic. Called twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> deserializers(Deserializer<K> key, Deserializer<V> value) {
     this.keyDeserializer = key;
     this.valueDeserializer = value;
     return this;
   }
 
-  /** The database; the sink borrows one connection per batch and never closes the data source. */
+  /**
+   * The database; the sink borrows one connection per batch and never closes the data source.
+   * Exclusive with {@link #jdbcUrl}. Called twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> dataSource(DataSource dataSource) {
     this.dataSource = dataSource;
     return this;
@@ -90,31 +106,42 @@ public final class DbSinkBuilder<K, V> {
 
   /**
    * The database as a JDBC URL, for which the sink builds and owns a small HikariCP pool (HikariCP
-   * must be on the class path). Exclusive with {@link #dataSource}.
+   * must be on the class path). Exclusive with {@link #dataSource}. Called twice, the last value
+   * wins.
    */
   public DbSinkBuilder<K, V> jdbcUrl(String url) {
     this.jdbcUrl = url;
     return this;
   }
 
-  /** The offset table, a plain SQL identifier, optionally schema-qualified. */
+  /**
+   * The offset table (default {@code exactly_sink_offsets}), a plain SQL identifier, optionally
+   * schema-qualified. Called twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> offsetTable(String table) {
     this.offsetTable = table;
     return this;
   }
 
-  /** Whether {@link DbSink#start()} creates the offset table when absent (default true). */
+  /**
+   * Whether {@link DbSink#start()} creates the offset table when absent (default true). Called
+   * twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> createOffsetTable(boolean create) {
     this.createOffsetTable = create;
     return this;
   }
 
+  /** The code that writes each batch's rows. Called twice, the last value wins. */
   public DbSinkBuilder<K, V> handler(BatchHandler<K, V> handler) {
     this.handler = handler;
     return this;
   }
 
-  /** The most records in one transaction (default 500); also the consumer's max.poll.records. */
+  /**
+   * The most records in one transaction (default 500); also the consumer's max.poll.records.
+   * Called twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> maxBatchRecords(int records) {
     this.maxBatchRecords = records;
     return this;
@@ -122,7 +149,7 @@ public final class DbSinkBuilder<K, V> {
 
   /**
    * The most key and value bytes in one transaction (default 4 MiB); one larger record still goes
-   * alone.
+   * alone. Called twice, the last value wins.
    */
   public DbSinkBuilder<K, V> maxBatchBytes(long bytes) {
     this.maxBatchBytes = bytes;
@@ -141,12 +168,17 @@ public final class DbSinkBuilder<K, V> {
     return this;
   }
 
-  /** Backoff for transient database errors (default {@link RetryPolicy#DEFAULT}). */
-  public DbSinkBuilder<K, V> retryPolicy(RetryPolicy policy) {
-    this.retryPolicy = policy;
+  /**
+   * How often and how far apart a batch that met a transient database error is tried again
+   * (default {@link RetryPolicy#DEFAULT}); once it is exhausted the partitions are rewound and
+   * polled again, never dead-lettered. Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> retry(RetryPolicy policy) {
+    this.retry = policy;
     return this;
   }
 
+  /** The consumer's poll timeout (default 500 ms). Called twice, the last value wins. */
   public DbSinkBuilder<K, V> pollTimeout(Duration timeout) {
     this.pollTimeout = timeout;
     return this;
@@ -188,15 +220,19 @@ public final class DbSinkBuilder<K, V> {
   /**
    * How long a claim or an offset update waits for a row lock (default 10 s). Not public: a test
    * that holds a row lock on purpose need not wait the full default to see the sink give up.
+   * Called twice, the last value wins.
    */
   DbSinkBuilder<K, V> lockWait(Duration wait) {
     this.lockWait = Objects.requireNonNull(wait, "lockWait");
     return this;
   }
 
-  /** A name for the engine thread, logs and the client.id prefix (default {@code db-sink}). */
-  public DbSinkBuilder<K, V> instanceName(String name) {
-    this.instanceName = name;
+  /**
+   * This instance's name in the engine thread's name, logs, the {@code instance} tag of its meters
+   * and the client.id prefix (default {@code db-sink}). Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> instanceId(String id) {
+    this.instanceId = id;
     return this;
   }
 
@@ -254,7 +290,7 @@ public final class DbSinkBuilder<K, V> {
           "is an input topic: the source topic itself would read its own dead letters back;"
               + " name another topic");
     }
-    require(retryPolicy != null, "sink.retryPolicy", null, "is required");
+    require(retry != null, "sink.retry", null, "is required; use RetryPolicy.NONE for no retry");
     require(
         pollTimeout != null && !pollTimeout.isNegative() && !pollTimeout.isZero(),
         "sink.pollTimeout",
@@ -263,9 +299,9 @@ public final class DbSinkBuilder<K, V> {
     require(faults != null, "sink.faults", null, "is required; use FaultInjection.NONE");
     require(ticker != null, "sink.ticker", null, "is required; use Ticker.system()");
     require(
-        instanceName != null && instanceName.matches("[A-Za-z0-9._-]{1,64}"),
-        "sink.instanceName",
-        instanceName,
+        instanceId != null && instanceId.matches("[A-Za-z0-9._-]{1,64}"),
+        "sink.instanceId",
+        instanceId,
         "use 1..64 letters, digits, dots, dashes or underscores");
 
     Object givenGroup = kafkaProperties.get(ConsumerConfig.GROUP_ID_CONFIG);
@@ -317,7 +353,7 @@ public final class DbSinkBuilder<K, V> {
             .set(ConsumerConfig.GROUP_ID_CONFIG, group)
             .set(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, reset)
             .withDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatchRecords)
-            .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, instanceName + "-" + group);
+            .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, instanceId + "-" + group);
     return new SinkEngine<>(
         new SinkSettings<>(
             consumer.toMap(),
@@ -333,12 +369,12 @@ public final class DbSinkBuilder<K, V> {
             maxBatchRecords,
             maxBatchBytes,
             deadLetterTopic,
-            retryPolicy,
+            retry,
             pollTimeout,
             meterRegistry,
             faults,
             ticker,
-            instanceName,
+            instanceId,
             lockWait));
   }
 

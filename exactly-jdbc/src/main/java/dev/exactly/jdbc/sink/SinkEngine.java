@@ -128,15 +128,15 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
 
   SinkEngine(SinkSettings<K, V> settings) {
     this.settings = settings;
-    this.lifecycle = new Lifecycle("db sink " + settings.instanceName());
+    this.lifecycle = new Lifecycle("db sink " + settings.instanceId());
     this.ticker = settings.ticker();
     this.lastMirror = ticker.nanoTime();
     this.nextClaim = ticker.nanoTime();
-    this.metrics = new SinkMetrics(settings.meterRegistry(), settings.groupId(), settings.instanceName());
+    this.metrics = new SinkMetrics(settings.meterRegistry(), settings.groupId(), settings.instanceId());
     this.deadLetterProducer =
         new DeadLetterProducer(
             settings.consumerProperties(),
-            settings.instanceName(),
+            settings.instanceId(),
             DEAD_LETTER_BACKOFF,
             ticker);
   }
@@ -151,7 +151,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         var pool =
             HikariPools.create(
                 settings.jdbcUrl(),
-                settings.instanceName(),
+                settings.instanceId(),
                 settings.lockWait(),
                 IDLE_IN_TRANSACTION);
         dataSource = pool;
@@ -174,7 +174,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       lifecycle.terminated();
       throw new IllegalStateException(
           "db sink "
-              + settings.instanceName()
+              + settings.instanceId()
               + " cannot start: "
               + e.getMessage()
               + " (offset table "
@@ -184,13 +184,13 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     }
     log.info(
         "db sink {} starting: group {}, topics {}, {} offset table {}, kafka {}",
-        settings.instanceName(),
+        settings.instanceId(),
         settings.groupId(),
         settings.topics(),
         dialect.name(),
         offsets.table(),
         KafkaSettings.masked(settings.consumerProperties()));
-    Thread t = new Thread(this::run, "exactly-db-sink-" + settings.instanceName());
+    Thread t = new Thread(this::run, "exactly-db-sink-" + settings.instanceId());
     thread = t;
     // RUNNING before the thread starts: its loop runs while RUNNING. A close() that came during
     // STARTING already moved to CLOSING; the thread then only releases the clients.
@@ -244,7 +244,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         Thread.currentThread().interrupt();
       }
       if (t.isAlive()) {
-        log.warn("db sink {} still stopping after {}", settings.instanceName(), timeout);
+        log.warn("db sink {} still stopping after {}", settings.instanceId(), timeout);
         return false;
       }
     } else {
@@ -293,7 +293,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       if (running()) {
         log.error(
             "db sink {} stopped: {}; no batch is in flight, close it and start a new one",
-            settings.instanceName(),
+            settings.instanceId(),
             t.toString(),
             t);
         lifecycle.fail(t);
@@ -340,7 +340,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       try {
         consumer.close(CloseOptions.timeout(CLIENT_CLOSE));
       } catch (RuntimeException e) {
-        log.warn("closing the consumer of db sink {}: {}", settings.instanceName(), e.toString());
+        log.warn("closing the consumer of db sink {}: {}", settings.instanceId(), e.toString());
       }
     }
     deadLetterProducer.close(CLIENT_CLOSE);
@@ -436,13 +436,13 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       }
       Exception error = outcome.error();
       if (dialect.isTransient(error)) {
-        if (settings.retryPolicy().canRetryAfter(attempt)) {
+        if (settings.retry().canRetryAfter(attempt)) {
           metrics.retries.increment();
-          Duration wait = settings.retryPolicy().backoffAfter(attempt);
+          Duration wait = settings.retry().backoffAfter(attempt);
           log.warn(
               "db sink {}: transient database error on a batch of {} (attempt {}), retrying in {}:"
                   + " {}",
-              settings.instanceName(),
+              settings.instanceId(),
               batch.size(),
               attempt,
               wait,
@@ -587,7 +587,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
             "db sink {}: commit FENCED for {}: another instance claimed it (epoch {} > ours {});"
                 + " rolled back, dropped its buffered records and paused it; asked Kafka for a"
                 + " rebalance, and claims it again in {} if Kafka still assigns it here",
-            settings.instanceName(),
+            settings.instanceId(),
             tp,
             db == null ? "row gone" : db.epoch(),
             ours.epoch(),
@@ -596,7 +596,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         log.warn(
             "db sink {}: {} is at offset {} in the database, not {} as expected (a commit that"
                 + " reported an error went through); resuming from the database",
-            settings.instanceName(),
+            settings.instanceId(),
             tp,
             db.nextOffset(),
             ours.nextOffset());
@@ -659,7 +659,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         log.warn(
             "db sink {}: cannot claim {} yet, it stays paused and the claim is tried again in {}"
                 + " (the sink keeps polling): {}",
-            settings.instanceName(),
+            settings.instanceId(),
             tp,
             wait,
             e.toString());
@@ -684,7 +684,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     consumer.resume(claimed.keySet());
     log.info(
         "db sink {}: claimed {} (epoch, next offset from the database: {})",
-        settings.instanceName(),
+        settings.instanceId(),
         claimed.keySet(),
         claimed);
   }
@@ -705,8 +705,8 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     }
     log.warn(
         "db sink {}: transient database errors outlasted {}; polling {} again: {}",
-        settings.instanceName(),
-        settings.retryPolicy(),
+        settings.instanceId(),
+        settings.retry(),
         first.keySet(),
         error.toString());
     first.forEach(
@@ -714,7 +714,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
           consumer.seek(tp, offset);
           skip.add(tp);
         });
-    pause(settings.retryPolicy().maxBackoff());
+    pause(settings.retry().maxBackoff());
   }
 
   /**
@@ -759,7 +759,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     metrics.deadLetters.increment();
     log.warn(
         "db sink {}: {}@{} sent to {} ({}): {}",
-        settings.instanceName(),
+        settings.instanceId(),
         tp,
         raw.offset(),
         topic,
@@ -776,12 +776,12 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         resolveRefused(outcome.refused());
         return;
       }
-      if (!dialect.isTransient(outcome.error()) || !settings.retryPolicy().canRetryAfter(attempt)) {
+      if (!dialect.isTransient(outcome.error()) || !settings.retry().canRetryAfter(attempt)) {
         rewind(List.of(item), outcome.error());
         return;
       }
       metrics.retries.increment();
-      pause(settings.retryPolicy().backoffAfter(attempt++));
+      pause(settings.retry().backoffAfter(attempt++));
     }
   }
 
@@ -825,7 +825,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       log.warn(
           "db sink {}: lost {} without a clean revoke (session expired?); any late commit for them"
               + " will be fenced",
-          settings.instanceName(),
+          settings.instanceId(),
           partitions);
       forget(partitions);
     }
@@ -858,12 +858,12 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         boolean retriable =
             dialect.isTransient(e)
                 || dialect.classify(e) == dev.exactly.jdbc.SqlErrorKind.DUPLICATE_KEY;
-        if (!retriable || !settings.retryPolicy().canRetryAfter(attempt)) {
+        if (!retriable || !settings.retry().canRetryAfter(attempt)) {
           throw new IllegalStateException(
               what + " failed after " + attempt + " attempt(s): " + e.getMessage(), e);
         }
         metrics.retries.increment();
-        pause(settings.retryPolicy().backoffAfter(attempt));
+        pause(settings.retry().backoffAfter(attempt));
       }
     }
   }

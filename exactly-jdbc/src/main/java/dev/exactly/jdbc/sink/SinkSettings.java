@@ -28,12 +28,12 @@ record SinkSettings<K, V>(
     int maxBatchRecords,
     long maxBatchBytes,
     String deadLetterTopic,
-    RetryPolicy retryPolicy,
+    RetryPolicy retry,
     Duration pollTimeout,
     MeterRegistry meterRegistry,
     FaultInjection faults,
     Ticker ticker,
-    String instanceName,
+    String instanceId,
     Duration lockWait) {
 
   SinkSettings {

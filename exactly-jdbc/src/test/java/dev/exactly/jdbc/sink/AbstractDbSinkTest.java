@@ -109,7 +109,7 @@ abstract class AbstractDbSinkTest {
         .deserializers(new StringDeserializer(), new StringDeserializer())
         .dataSource(dataSource)
         .offsetTable(offsetTable)
-        .retryPolicy(RetryPolicy.fixed(5, Duration.ofMillis(50)))
+        .retry(RetryPolicy.fixed(5, Duration.ofMillis(50)))
         .meterRegistry(registry)
         .handler(handler);
   }

@@ -109,7 +109,7 @@ class DbSinkBuilderTest {
     refused(b -> b.deadLetterTopic(" "), "sink.deadLetterTopic", "blank");
     refused(b -> b.pollTimeout(Duration.ZERO), "sink.pollTimeout", "positive");
     refused(b -> b.groupId(null), "sink.groupId", "required");
-    refused(b -> b.instanceName("a b"), "sink.instanceName", "letters");
+    refused(b -> b.instanceId("a b"), "sink.instanceId", "letters");
   }
 
   @Test
@@ -130,7 +130,7 @@ class DbSinkBuilderTest {
   void theSinkRegistersExactlyTheCataloguesSinkMetersWithTheCommonTags() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     DbSink<String, String> sink =
-        valid(kafka(null, null)).meterRegistry(registry).instanceName("node-1").build();
+        valid(kafka(null, null)).meterRegistry(registry).instanceId("node-1").build();
     try {
       assertThat(registry.getMeters())
           .extracting(m -> m.getId().getName())
@@ -144,5 +144,15 @@ class DbSinkBuilderTest {
     } finally {
       sink.close(Duration.ofSeconds(1));
     }
+  }
+
+  @Test
+  void aSetterCalledTwiceKeepsTheLastValue() {
+    // "orders" is no longer an input topic once the second topics(...) replaced the first.
+    DbSink<String, String> sink =
+        valid(kafka(null, null)).topics("orders").topics("payments").deadLetterTopic("orders").build();
+    assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
+    refused(
+        b -> b.instanceId("first").instanceId("not valid"), "sink.instanceId", "not valid");
   }
 }

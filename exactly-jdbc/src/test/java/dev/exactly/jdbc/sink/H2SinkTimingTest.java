@@ -64,7 +64,7 @@ class H2SinkTimingTest {
             .deserializers(new StringDeserializer(), new StringDeserializer())
             .jdbcUrl(URL)
             .offsetTable(offsetTable)
-            .retryPolicy(RetryPolicy.fixed(3, Duration.ofHours(1)))
+            .retry(RetryPolicy.fixed(3, Duration.ofHours(1)))
             .ticker(clock)
             .handler(
                 (records, connection) -> {

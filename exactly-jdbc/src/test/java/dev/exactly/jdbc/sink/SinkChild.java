@@ -87,7 +87,7 @@ public final class SinkChild {
             .maxBatchRecords(Integer.parseInt(a.getOrDefault("batch", "200")))
             .meterRegistry(registry)
             .faults(faults)
-            .instanceName(a.get("name"))
+            .instanceId(a.get("name"))
             .handler(
                 (records, connection) -> {
                   if (calls.incrementAndGet() == stallAt) {
