@@ -57,7 +57,8 @@ final class BatchWriter<K, V> {
         batch = new ArrayList<>();
         bytes = 0;
         if (own.isLive(tp)) {
-          deadLetters.send(new PolledRecord<>(raw, null, tp), e, DeadLetterReason.DESERIALIZATION, 1);
+          deadLetters.send(
+              new PolledRecord<>(raw, null, tp), e, DeadLetterReason.DESERIALIZATION, 1);
         }
         continue;
       }

@@ -71,9 +71,9 @@ public interface DbSink<K, V> extends AutoCloseable {
 
   /**
    * {@code CREATED}, {@code STARTING}, {@code RUNNING}, {@code CLOSING}, {@code CLOSED}, or {@code
-   * FAILED} when the engine stopped on an error it cannot get past (no batch is in flight; close the
-   * sink and start a new one). A fenced commit is resolved per partition and never stops the sink,
-   * so it is never {@code FENCED}.
+   * FAILED} when the engine stopped on an error it cannot get past (no batch is in flight; close
+   * the sink and start a new one). A fenced commit is resolved per partition and never stops the
+   * sink, so it is never {@code FENCED}.
    */
   ComponentState state();
 

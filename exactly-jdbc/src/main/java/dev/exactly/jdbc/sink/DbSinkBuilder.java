@@ -58,8 +58,8 @@ public final class DbSinkBuilder<K, V> {
    * Kafka consumer properties, passed through untouched (SSL, SASL, timeouts) except for the ones
    * the guarantee needs: {@code enable.auto.commit=false} and {@code
    * isolation.level=read_committed} are set, and refused when given otherwise. The same properties,
-   * minus consumer-only ones, configure the dead-letter producer. Called twice, the maps are merged:
-   * for a key given twice, the last value wins.
+   * minus consumer-only ones, configure the dead-letter producer. Called twice, the maps are
+   * merged: for a key given twice, the last value wins.
    */
   public DbSinkBuilder<K, V> kafkaProperties(Map<String, ?> properties) {
     kafkaProperties.putAll(Objects.requireNonNull(properties, "kafkaProperties"));
@@ -139,8 +139,8 @@ public final class DbSinkBuilder<K, V> {
   }
 
   /**
-   * The most records in one transaction (default 500); also the consumer's max.poll.records.
-   * Called twice, the last value wins.
+   * The most records in one transaction (default 500); also the consumer's max.poll.records. Called
+   * twice, the last value wins.
    */
   public DbSinkBuilder<K, V> maxBatchRecords(int records) {
     this.maxBatchRecords = records;
@@ -169,9 +169,9 @@ public final class DbSinkBuilder<K, V> {
   }
 
   /**
-   * How often and how far apart a batch that met a transient database error is tried again
-   * (default {@link RetryPolicy#DEFAULT}); once it is exhausted the partitions are rewound and
-   * polled again, never dead-lettered. Called twice, the last value wins.
+   * How often and how far apart a batch that met a transient database error is tried again (default
+   * {@link RetryPolicy#DEFAULT}); once it is exhausted the partitions are rewound and polled again,
+   * never dead-lettered. Called twice, the last value wins.
    */
   public DbSinkBuilder<K, V> retry(RetryPolicy policy) {
     this.retry = policy;
@@ -219,8 +219,8 @@ public final class DbSinkBuilder<K, V> {
 
   /**
    * How long a claim or an offset update waits for a row lock (default 10 s). Not public: a test
-   * that holds a row lock on purpose need not wait the full default to see the sink give up.
-   * Called twice, the last value wins.
+   * that holds a row lock on purpose need not wait the full default to see the sink give up. Called
+   * twice, the last value wins.
    */
   DbSinkBuilder<K, V> lockWait(Duration wait) {
     this.lockWait = Objects.requireNonNull(wait, "lockWait");
@@ -237,8 +237,8 @@ public final class DbSinkBuilder<K, V> {
   }
 
   /**
-   * Checks every setting and builds a sink in state {@link ComponentState#CREATED}; nothing connects
-   * until {@link DbSink#start()}.
+   * Checks every setting and builds a sink in state {@link ComponentState#CREATED}; nothing
+   * connects until {@link DbSink#start()}.
    *
    * @throws ConfigurationException naming the setting, the value and the fix
    */

@@ -59,13 +59,12 @@ final class DeadLetterPath<K, V> {
     }
     ConsumerRecord<byte[], byte[]> raw = item.raw();
     // The user's exception, not the engine's wrapper around a non-Exception throwable.
-    Throwable cause = error instanceof BatchTransaction.HandlerFailedException ? error.getCause() : error;
+    Throwable cause =
+        error instanceof BatchTransaction.HandlerFailedException ? error.getCause() : error;
     String topic = deadLetterTopicOf(raw.topic());
     boolean sent;
     try {
-      sent =
-          producer.send(
-              DeadLetters.ofRecord(topic, raw, reason, cause, attempts), ctx::running);
+      sent = producer.send(DeadLetters.ofRecord(topic, raw, reason, cause, attempts), ctx::running);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
@@ -94,7 +93,8 @@ final class DeadLetterPath<K, V> {
         refused.resolve(outcome.refused());
         return;
       }
-      if (!ctx.dialect.isTransient(outcome.error()) || !ctx.settings.retry().canRetryAfter(attempt)) {
+      if (!ctx.dialect.isTransient(outcome.error())
+          || !ctx.settings.retry().canRetryAfter(attempt)) {
         ctx.rewind(List.of(item), outcome.error());
         return;
       }

@@ -40,8 +40,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   static final Duration IDLE_IN_TRANSACTION = Duration.ofSeconds(60);
 
   /**
-   * Instances starting together race to create the offset table; the loser finds it on a later
-   * try.
+   * Instances starting together race to create the offset table; the loser finds it on a later try.
    */
   private static final RetryPolicy CREATE_TABLE_RACE =
       new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1), 2.0);
@@ -125,8 +124,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
           e);
     }
     SinkContext<K, V> ctx =
-        new SinkContext<>(
-            settings, metrics, this::running, dataSource, dialect, offsets, consumer);
+        new SinkContext<>(settings, metrics, this::running, dataSource, dialect, offsets, consumer);
     own = ctx.own;
     assignments = new Assignments<>(ctx);
     RefusedCommits<K, V> refused = new RefusedCommits<>(ctx, assignments);

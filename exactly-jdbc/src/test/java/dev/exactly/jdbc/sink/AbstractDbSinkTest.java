@@ -155,7 +155,8 @@ abstract class AbstractDbSinkTest {
     assertExactlyOnce(SinkFixtures.inputs(0, 3000));
     assertThat(count(url(), "SELECT SUM(next_offset) FROM " + offsetTable)).isEqualTo(3000);
     assertThat(count(url(), "SELECT MIN(epoch) FROM " + offsetTable)).isGreaterThanOrEqualTo(1);
-    assertThat(registry.get(Metric.BATCH_SIZE.meterName()).summary().max()).isLessThanOrEqualTo(200);
+    assertThat(registry.get(Metric.BATCH_SIZE.meterName()).summary().max())
+        .isLessThanOrEqualTo(200);
     assertThat(counter(Metric.RECORDS_COMMITTED.meterName())).isEqualTo(3000);
     try (Admin admin = admin()) {
       await()
@@ -431,7 +432,9 @@ abstract class AbstractDbSinkTest {
                     .as("both partitions' offsets once the lock is gone")
                     .isEqualTo(200));
     assertExactlyOnce(SinkFixtures.inputs(0, 200));
-    assertThat(counter(Metric.RETRIES.meterName())).as("failed claims, retried").isGreaterThanOrEqualTo(1);
+    assertThat(counter(Metric.RETRIES.meterName()))
+        .as("failed claims, retried")
+        .isGreaterThanOrEqualTo(1);
   }
 
   private void produceTo(int partition, int from, int count) {

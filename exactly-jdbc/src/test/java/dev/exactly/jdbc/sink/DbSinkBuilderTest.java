@@ -150,9 +150,12 @@ class DbSinkBuilderTest {
   void aSetterCalledTwiceKeepsTheLastValue() {
     // "orders" is no longer an input topic once the second topics(...) replaced the first.
     DbSink<String, String> sink =
-        valid(kafka(null, null)).topics("orders").topics("payments").deadLetterTopic("orders").build();
+        valid(kafka(null, null))
+            .topics("orders")
+            .topics("payments")
+            .deadLetterTopic("orders")
+            .build();
     assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
-    refused(
-        b -> b.instanceId("first").instanceId("not valid"), "sink.instanceId", "not valid");
+    refused(b -> b.instanceId("first").instanceId("not valid"), "sink.instanceId", "not valid");
   }
 }

@@ -85,9 +85,7 @@ class H2SinkTimingTest {
     assertThat(count(URL, "SELECT COUNT(*) FROM " + table)).isZero();
 
     clock.advance(Duration.ofMinutes(1));
-    await()
-        .atMost(WAIT)
-        .until(() -> count(URL, "SELECT COUNT(*) FROM " + table), n -> n == 20);
+    await().atMost(WAIT).until(() -> count(URL, "SELECT COUNT(*) FROM " + table), n -> n == 20);
     assertThat(calls.get()).as("the failed attempt, then the retry").isGreaterThanOrEqualTo(2);
   }
 }

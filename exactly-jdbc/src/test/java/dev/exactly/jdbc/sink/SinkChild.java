@@ -23,8 +23,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *
  * <ul>
  *   <li>{@code crash=POINT@n}: the n-th time the engine reaches {@link FaultPoint} POINT (one of
- *       the {@code SINK_*} points),
- *       print {@code CRASHPOINT POINT} and freeze, so the test SIGKILLs the process exactly there;
+ *       the {@code SINK_*} points), print {@code CRASHPOINT POINT} and freeze, so the test SIGKILLs
+ *       the process exactly there;
  *   <li>{@code stall=n}: the n-th handler call prints {@code STALLING} and sleeps 3 s before
  *       writing, so the test can SIGSTOP it mid-batch (a zombie);
  *   <li>{@code mode=naive}: no DbSink at all, the common wrong way (insert, commit the database,
