@@ -160,7 +160,7 @@ public final class SinkBenchmark {
                 })
             .build();
     sink.start();
-    var committed = registry.get("exactly.sink.records.committed").counter();
+    var committed = registry.get("exactly.records.committed").counter();
     long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
     while (committed.count() == 0 && System.nanoTime() < deadline) {
       Thread.sleep(1);

@@ -1,5 +1,6 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.ComponentState;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -48,7 +49,7 @@ public interface DbSink<K, V> extends AutoCloseable {
    *
    * @throws IllegalStateException when the sink was started or closed before, or when the database
    *     cannot be reached or the offset table cannot be created; the sink is then {@link
-   *     SinkState#FAILED} and {@link #failure()} holds the cause
+   *     ComponentState#FAILED} and {@link #failure()} holds the cause
    */
   void start();
 
@@ -68,8 +69,14 @@ public interface DbSink<K, V> extends AutoCloseable {
     close(Duration.ofSeconds(30));
   }
 
-  SinkState state();
+  /**
+   * {@code CREATED}, {@code STARTING}, {@code RUNNING}, {@code CLOSING}, {@code CLOSED}, or {@code
+   * FAILED} when the engine stopped on an error it cannot get past (no batch is in flight; close
+   * the sink and start a new one). A fenced commit is resolved per partition and never stops the
+   * sink, so it is never {@code FENCED}.
+   */
+  ComponentState state();
 
-  /** The error that stopped the engine, when {@link #state()} is {@link SinkState#FAILED}. */
+  /** The error that stopped the engine, when {@link #state()} is {@link ComponentState#FAILED}. */
   Optional<Throwable> failure();
 }

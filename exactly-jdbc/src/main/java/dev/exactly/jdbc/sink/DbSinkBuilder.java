@@ -1,13 +1,16 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
+import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
+import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.jdbc.internal.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,12 +43,13 @@ public final class DbSinkBuilder<K, V> {
   private BatchHandler<K, V> handler;
   private int maxBatchRecords = 500;
   private long maxBatchBytes = 4L * 1024 * 1024;
-  private String deadLetterSuffix = ".dlt";
-  private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+  private String deadLetterTopic;
+  private RetryPolicy retry = RetryPolicy.DEFAULT;
   private Duration pollTimeout = Duration.ofMillis(500);
   private MeterRegistry meterRegistry;
-  private SinkFaults faults = SinkFaults.NONE;
-  private String instanceName = "db-sink";
+  private FaultInjection faults = FaultInjection.NONE;
+  private Ticker ticker = Ticker.system();
+  private String instanceId = "db-sink";
   private Duration lockWait = SinkEngine.LOCK_WAIT;
 
   DbSinkBuilder() {}
@@ -54,32 +58,47 @@ public final class DbSinkBuilder<K, V> {
    * Kafka consumer properties, passed through untouched (SSL, SASL, timeouts) except for the ones
    * the guarantee needs: {@code enable.auto.commit=false} and {@code
    * isolation.level=read_committed} are set, and refused when given otherwise. The same properties,
-   * minus consumer-only ones, configure the dead-letter producer.
+   * minus consumer-only ones, configure the dead-letter producer. Called twice, the maps are
+   * merged: for a key given twice, the last value wins.
    */
   public DbSinkBuilder<K, V> kafkaProperties(Map<String, ?> properties) {
     kafkaProperties.putAll(Objects.requireNonNull(properties, "kafkaProperties"));
     return this;
   }
 
-  /** The consumer group; also the key of this sink's rows in the offset table. */
+  /**
+   * The consumer group; also the key of this sink's rows in the offset table. Called twice, the
+   * last value wins.
+   */
   public DbSinkBuilder<K, V> groupId(String groupId) {
     this.groupId = groupId;
     return this;
   }
 
+  /**
+   * The topics to read (at least one). Called twice, the last value wins: the second call's topics
+   * replace the first's.
+   */
   public DbSinkBuilder<K, V> topics(String... names) {
-    topics.addAll(List.of(names));
+    topics.clear();
+    topics.addAll(Arrays.asList(names));
     return this;
   }
 
-  /** How to turn record bytes into keys and values; a record that fails goes to the DLT. */
+  /**
+   * How to turn record bytes into keys and values; a record that fails goes to the dead-letter
+   * topic. Called twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> deserializers(Deserializer<K> key, Deserializer<V> value) {
     this.keyDeserializer = key;
     this.valueDeserializer = value;
     return this;
   }
 
-  /** The database; the sink borrows one connection per batch and never closes the data source. */
+  /**
+   * The database; the sink borrows one connection per batch and never closes the data source.
+   * Exclusive with {@link #jdbcUrl}. Called twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> dataSource(DataSource dataSource) {
     this.dataSource = dataSource;
     return this;
@@ -87,31 +106,42 @@ public final class DbSinkBuilder<K, V> {
 
   /**
    * The database as a JDBC URL, for which the sink builds and owns a small HikariCP pool (HikariCP
-   * must be on the class path). Exclusive with {@link #dataSource}.
+   * must be on the class path). Exclusive with {@link #dataSource}. Called twice, the last value
+   * wins.
    */
   public DbSinkBuilder<K, V> jdbcUrl(String url) {
     this.jdbcUrl = url;
     return this;
   }
 
-  /** The offset table, a plain SQL identifier, optionally schema-qualified. */
+  /**
+   * The offset table (default {@code exactly_sink_offsets}), a plain SQL identifier, optionally
+   * schema-qualified. Called twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> offsetTable(String table) {
     this.offsetTable = table;
     return this;
   }
 
-  /** Whether {@link DbSink#start()} creates the offset table when absent (default true). */
+  /**
+   * Whether {@link DbSink#start()} creates the offset table when absent (default true). Called
+   * twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> createOffsetTable(boolean create) {
     this.createOffsetTable = create;
     return this;
   }
 
+  /** The code that writes each batch's rows. Called twice, the last value wins. */
   public DbSinkBuilder<K, V> handler(BatchHandler<K, V> handler) {
     this.handler = handler;
     return this;
   }
 
-  /** The most records in one transaction (default 500); also the consumer's max.poll.records. */
+  /**
+   * The most records in one transaction (default 500); also the consumer's max.poll.records. Called
+   * twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> maxBatchRecords(int records) {
     this.maxBatchRecords = records;
     return this;
@@ -119,60 +149,96 @@ public final class DbSinkBuilder<K, V> {
 
   /**
    * The most key and value bytes in one transaction (default 4 MiB); one larger record still goes
-   * alone.
+   * alone. Called twice, the last value wins.
    */
   public DbSinkBuilder<K, V> maxBatchBytes(long bytes) {
     this.maxBatchBytes = bytes;
     return this;
   }
 
-  /** The dead-letter topic of topic {@code t} is {@code t + suffix} (default {@code .dlt}). */
-  public DbSinkBuilder<K, V> deadLetterSuffix(String suffix) {
-    this.deadLetterSuffix = suffix;
+  /**
+   * One dead-letter topic for every input topic. By default each input topic {@code t} has its own,
+   * {@code t.dlt}, since a sink may read several topics whose records differ; give a topic here to
+   * send the dead letters of them all to one place (the {@code exactly.dlt.original.topic} header
+   * still says where each came from). It must not be one of the input topics. Called twice, the
+   * last value wins.
+   */
+  public DbSinkBuilder<K, V> deadLetterTopic(String topic) {
+    this.deadLetterTopic = topic;
     return this;
   }
 
-  /** Backoff for transient database errors (default {@link RetryPolicy#DEFAULT}). */
-  public DbSinkBuilder<K, V> retryPolicy(RetryPolicy policy) {
-    this.retryPolicy = policy;
+  /**
+   * How often and how far apart a batch that met a transient database error is tried again (default
+   * {@link RetryPolicy#DEFAULT}); once it is exhausted the partitions are rewound and polled again,
+   * never dead-lettered. Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> retry(RetryPolicy policy) {
+    this.retry = policy;
     return this;
   }
 
+  /** The consumer's poll timeout (default 500 ms). Called twice, the last value wins. */
   public DbSinkBuilder<K, V> pollTimeout(Duration timeout) {
     this.pollTimeout = timeout;
     return this;
   }
 
-  /** Where {@code exactly.sink.*} meters go (default: a private registry nobody reads). */
+  /**
+   * Where the sink's meters go (default: a private registry nobody reads): {@code
+   * exactly.records.in}, {@code exactly.records.committed}, {@code exactly.dead.letters}, {@code
+   * exactly.retries}, {@code exactly.fenced.commits}, {@code exactly.commit.latency}, {@code
+   * exactly.batch.size}, tagged {@code component=db-sink}, {@code group} and {@code instance}.
+   * Called twice, the last value wins.
+   */
   public DbSinkBuilder<K, V> meterRegistry(MeterRegistry registry) {
     this.meterRegistry = registry;
     return this;
   }
 
-  /** Crash points for tests; see {@link SinkFaults}. */
-  public DbSinkBuilder<K, V> faults(SinkFaults faults) {
+  /**
+   * Testing only: called at each {@code SINK_*} {@link dev.exactly.FaultPoint} of the commit path,
+   * so a crash test can halt the process exactly there (default {@link FaultInjection#NONE}).
+   * Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> faults(FaultInjection faults) {
     this.faults = faults;
     return this;
   }
 
   /**
+   * The time the sink waits on and measures with: retry backoff, claim retries, the Kafka offset
+   * mirror's interval, commit latency (default {@link Ticker#system()}; a test passes a fake clock
+   * and moves time on instead of sleeping). Kafka's own timeouts (poll, session) stay on the system
+   * clock. Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> ticker(Ticker ticker) {
+    this.ticker = ticker;
+    return this;
+  }
+
+  /**
    * How long a claim or an offset update waits for a row lock (default 10 s). Not public: a test
-   * that holds a row lock on purpose need not wait the full default to see the sink give up.
+   * that holds a row lock on purpose need not wait the full default to see the sink give up. Called
+   * twice, the last value wins.
    */
   DbSinkBuilder<K, V> lockWait(Duration wait) {
     this.lockWait = Objects.requireNonNull(wait, "lockWait");
     return this;
   }
 
-  /** A name for the engine thread, logs and the client.id prefix (default {@code db-sink}). */
-  public DbSinkBuilder<K, V> instanceName(String name) {
-    this.instanceName = name;
+  /**
+   * This instance's name in the engine thread's name, logs, the {@code instance} tag of its meters
+   * and the client.id prefix (default {@code db-sink}). Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> instanceId(String id) {
+    this.instanceId = id;
     return this;
   }
 
   /**
-   * Checks every setting and builds a sink in state {@link SinkState#CREATED}; nothing connects
-   * until {@link DbSink#start()}.
+   * Checks every setting and builds a sink in state {@link ComponentState#CREATED}; nothing
+   * connects until {@link DbSink#start()}.
    *
    * @throws ConfigurationException naming the setting, the value and the fix
    */
@@ -211,22 +277,31 @@ public final class DbSinkBuilder<K, V> {
         maxBatchRecords,
         "must be 1..100000");
     require(maxBatchBytes >= 1024, "sink.maxBatchBytes", maxBatchBytes, "must be at least 1024");
-    require(
-        deadLetterSuffix != null && !deadLetterSuffix.isEmpty(),
-        "sink.deadLetterSuffix",
-        deadLetterSuffix,
-        "must not be empty: the dead-letter topic would be the source topic itself");
-    require(retryPolicy != null, "sink.retryPolicy", null, "is required");
+    if (deadLetterTopic != null) {
+      require(
+          !deadLetterTopic.isBlank(),
+          "sink.deadLetterTopic",
+          "'" + deadLetterTopic + "'",
+          "is blank; name a topic, or leave it unset for <topic>.dlt per input topic");
+      require(
+          !topics.contains(deadLetterTopic),
+          "sink.deadLetterTopic",
+          deadLetterTopic,
+          "is an input topic: the source topic itself would read its own dead letters back;"
+              + " name another topic");
+    }
+    require(retry != null, "sink.retry", null, "is required; use RetryPolicy.NONE for no retry");
     require(
         pollTimeout != null && !pollTimeout.isNegative() && !pollTimeout.isZero(),
         "sink.pollTimeout",
         pollTimeout,
         "must be positive");
-    require(faults != null, "sink.faults", null, "is required; use SinkFaults.NONE");
+    require(faults != null, "sink.faults", null, "is required; use FaultInjection.NONE");
+    require(ticker != null, "sink.ticker", null, "is required; use Ticker.system()");
     require(
-        instanceName != null && instanceName.matches("[A-Za-z0-9._-]{1,64}"),
-        "sink.instanceName",
-        instanceName,
+        instanceId != null && instanceId.matches("[A-Za-z0-9._-]{1,64}"),
+        "sink.instanceId",
+        instanceId,
         "use 1..64 letters, digits, dots, dashes or underscores");
 
     Object givenGroup = kafkaProperties.get(ConsumerConfig.GROUP_ID_CONFIG);
@@ -278,7 +353,7 @@ public final class DbSinkBuilder<K, V> {
             .set(ConsumerConfig.GROUP_ID_CONFIG, group)
             .set(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, reset)
             .withDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatchRecords)
-            .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, instanceName + "-" + group);
+            .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, instanceId + "-" + group);
     return new SinkEngine<>(
         new SinkSettings<>(
             consumer.toMap(),
@@ -293,12 +368,13 @@ public final class DbSinkBuilder<K, V> {
             handler,
             maxBatchRecords,
             maxBatchBytes,
-            deadLetterSuffix,
-            retryPolicy,
+            deadLetterTopic,
+            retry,
             pollTimeout,
-            meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
+            meterRegistry,
             faults,
-            instanceName,
+            ticker,
+            instanceId,
             lockWait));
   }
 

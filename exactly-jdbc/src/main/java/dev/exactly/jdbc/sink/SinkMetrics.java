@@ -1,58 +1,47 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.internal.Meters;
+import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-/** The sink's meters, one catalogue: every name starts {@code exactly.sink.}, tagged by group. */
+/**
+ * The sink's meters, exactly those the {@link Metric} catalogue lists for {@link Metric.C#SINK},
+ * tagged component, group and instance.
+ */
 final class SinkMetrics {
-  static final String BATCH_SIZE = "exactly.sink.batch.size";
-  static final String COMMIT_LATENCY = "exactly.sink.commit.latency";
-  static final String FENCED_COMMITS = "exactly.sink.fenced.commits";
-  static final String RETRIES = "exactly.sink.retries";
-  static final String DEAD_LETTERED = "exactly.sink.dead.lettered";
-  static final String RECORDS = "exactly.sink.records.committed";
+  /** Records handed to the handler, every attempt (retry, bisection) counted. */
+  final Counter recordsIn;
 
-  final DistributionSummary batchSize;
-  final Timer commitLatency;
-  final Counter fencedCommits;
+  /** Records whose rows and offsets committed. */
+  final Counter recordsCommitted;
+
+  final Counter deadLetters;
+
+  /** Batches and claims tried again after a transient database error. */
   final Counter retries;
-  final Counter deadLettered;
-  final Counter records;
 
-  SinkMetrics(MeterRegistry registry, String group) {
-    batchSize =
-        DistributionSummary.builder(BATCH_SIZE)
-            .description("Records in each committed database transaction")
-            .baseUnit("records")
-            .tag("group", group)
-            .register(registry);
-    commitLatency =
-        Timer.builder(COMMIT_LATENCY)
-            .description("Time from opening a batch's transaction to its commit, handler included")
-            .tag("group", group)
-            .register(registry);
-    fencedCommits =
-        Counter.builder(FENCED_COMMITS)
-            .description(
-                "Batch commits refused because another instance claimed the partition since")
-            .tag("group", group)
-            .register(registry);
-    retries =
-        Counter.builder(RETRIES)
-            .description("Batches retried after a transient database error")
-            .tag("group", group)
-            .register(registry);
-    deadLettered =
-        Counter.builder(DEAD_LETTERED)
-            .description("Records sent to a dead-letter topic")
-            .tag("group", group)
-            .register(registry);
-    records =
-        Counter.builder(RECORDS)
-            .description("Records whose rows and offsets committed")
-            .tag("group", group)
-            .register(registry);
+  final Counter fencedCommits;
+
+  /** From opening a batch's transaction to its commit, handler included. */
+  final Timer commitLatency;
+
+  /** Records in each committed batch. */
+  final DistributionSummary batchSize;
+
+  /**
+   * @param registry the user's registry, or null for a private one
+   */
+  SinkMetrics(MeterRegistry registry, String group, String instance) {
+    Meters meters = new Meters(registry, Metric.C.SINK, group, instance);
+    recordsIn = meters.counter(Metric.RECORDS_IN);
+    recordsCommitted = meters.counter(Metric.RECORDS_COMMITTED);
+    deadLetters = meters.counter(Metric.DEAD_LETTERS);
+    retries = meters.counter(Metric.RETRIES);
+    fencedCommits = meters.counter(Metric.FENCED_COMMITS);
+    commitLatency = meters.timer(Metric.COMMIT_LATENCY);
+    batchSize = meters.summary(Metric.BATCH_SIZE);
   }
 }

@@ -1,6 +1,8 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
+import dev.exactly.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -8,7 +10,10 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.common.serialization.Deserializer;
 
-/** A checked, immutable copy of a {@link DbSinkBuilder}'s settings. */
+/**
+ * A checked, immutable copy of a {@link DbSinkBuilder}'s settings. {@code deadLetterTopic} is null
+ * when each input topic keeps its own {@code <topic>.dlt}.
+ */
 record SinkSettings<K, V>(
     Map<String, Object> consumerProperties,
     String groupId,
@@ -22,12 +27,13 @@ record SinkSettings<K, V>(
     BatchHandler<K, V> handler,
     int maxBatchRecords,
     long maxBatchBytes,
-    String deadLetterSuffix,
-    RetryPolicy retryPolicy,
+    String deadLetterTopic,
+    RetryPolicy retry,
     Duration pollTimeout,
     MeterRegistry meterRegistry,
-    SinkFaults faults,
-    String instanceName,
+    FaultInjection faults,
+    Ticker ticker,
+    String instanceId,
     Duration lockWait) {
 
   SinkSettings {

@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.exactly.ComponentState;
 import dev.exactly.DeadLetterHeaders;
 import dev.exactly.RetryPolicy;
+import dev.exactly.internal.Metric;
 import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.testkit.CountingConsumerInterceptor;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
@@ -107,7 +109,7 @@ abstract class AbstractDbSinkTest {
         .deserializers(new StringDeserializer(), new StringDeserializer())
         .dataSource(dataSource)
         .offsetTable(offsetTable)
-        .retryPolicy(RetryPolicy.fixed(5, Duration.ofMillis(50)))
+        .retry(RetryPolicy.fixed(5, Duration.ofMillis(50)))
         .meterRegistry(registry)
         .handler(handler);
   }
@@ -153,8 +155,9 @@ abstract class AbstractDbSinkTest {
     assertExactlyOnce(SinkFixtures.inputs(0, 3000));
     assertThat(count(url(), "SELECT SUM(next_offset) FROM " + offsetTable)).isEqualTo(3000);
     assertThat(count(url(), "SELECT MIN(epoch) FROM " + offsetTable)).isGreaterThanOrEqualTo(1);
-    assertThat(registry.get(SinkMetrics.BATCH_SIZE).summary().max()).isLessThanOrEqualTo(200);
-    assertThat(counter(SinkMetrics.RECORDS)).isEqualTo(3000);
+    assertThat(registry.get(Metric.BATCH_SIZE.meterName()).summary().max())
+        .isLessThanOrEqualTo(200);
+    assertThat(counter(Metric.RECORDS_COMMITTED.meterName())).isEqualTo(3000);
     try (Admin admin = admin()) {
       await()
           .atMost(WAIT)
@@ -179,7 +182,7 @@ abstract class AbstractDbSinkTest {
     DbSink<String, String> first = started(sink(SinkFixtures.insertHandler(table, "first")));
     awaitRows(500);
     assertThat(first.close(Duration.ofSeconds(30))).isTrue();
-    assertThat(first.state()).isEqualTo(SinkState.CLOSED);
+    assertThat(first.state()).isEqualTo(ComponentState.CLOSED);
 
     // Kafka's committed offsets say "start over"; only the database's may count.
     try (Admin admin = admin()) {
@@ -220,7 +223,7 @@ abstract class AbstractDbSinkTest {
     started(sink(SinkFixtures.insertHandler(table, "p")).maxBatchRecords(1000));
 
     awaitRows(999);
-    await().atMost(WAIT).until(() -> counter(SinkMetrics.DEAD_LETTERED) >= 1);
+    await().atMost(WAIT).until(() -> counter(Metric.DEAD_LETTERS.meterName()) >= 1);
     assertExactlyOnce(SinkFixtures.inputs(0, 999));
     List<ConsumerRecord<byte[], byte[]>> dead =
         TopicReader.readCommitted(bootstrap, topic + ".dlt");
@@ -232,7 +235,7 @@ abstract class AbstractDbSinkTest {
     assertThat(header(d, DeadLetterHeaders.TOPIC)).isEqualTo(topic);
     assertThat(java.sql.SQLException.class)
         .isAssignableFrom(Class.forName(header(d, DeadLetterHeaders.EXCEPTION_CLASS)));
-    assertThat(counter(SinkMetrics.RECORDS)).isEqualTo(999);
+    assertThat(counter(Metric.RECORDS_COMMITTED.meterName())).isEqualTo(999);
     // the poison's offset is committed too: the partition is not blocked
     await()
         .atMost(WAIT)
@@ -307,8 +310,8 @@ abstract class AbstractDbSinkTest {
     awaitRows(50);
     Thread.sleep(500);
     assertExactlyOnce(SinkFixtures.inputs(0, 50));
-    assertThat(counter(SinkMetrics.RETRIES)).isGreaterThanOrEqualTo(2);
-    assertThat(counter(SinkMetrics.DEAD_LETTERED)).isZero();
+    assertThat(counter(Metric.RETRIES.meterName())).isGreaterThanOrEqualTo(2);
+    assertThat(counter(Metric.DEAD_LETTERS.meterName())).isZero();
   }
 
   /**
@@ -347,7 +350,7 @@ abstract class AbstractDbSinkTest {
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(counter(SinkMetrics.FENCED_COMMITS))
+                assertThat(counter(Metric.FENCED_COMMITS.meterName()))
                     .as("fenced commits: the first batch ran under the bumped epoch")
                     .isGreaterThanOrEqualTo(1));
     awaitRows(100);
@@ -365,7 +368,7 @@ abstract class AbstractDbSinkTest {
     assertThat(count(url(), "SELECT epoch FROM " + offsetTable))
         .as("epoch: 1 (first claim), 2 (the other instance), 3 or more (claimed again)")
         .isGreaterThanOrEqualTo(3);
-    assertThat(sink.state()).isEqualTo(SinkState.RUNNING);
+    assertThat(sink.state()).isEqualTo(ComponentState.RUNNING);
   }
 
   /**
@@ -429,7 +432,9 @@ abstract class AbstractDbSinkTest {
                     .as("both partitions' offsets once the lock is gone")
                     .isEqualTo(200));
     assertExactlyOnce(SinkFixtures.inputs(0, 200));
-    assertThat(counter(SinkMetrics.RETRIES)).as("failed claims, retried").isGreaterThanOrEqualTo(1);
+    assertThat(counter(Metric.RETRIES.meterName()))
+        .as("failed claims, retried")
+        .isGreaterThanOrEqualTo(1);
   }
 
   private void produceTo(int partition, int from, int count) {

@@ -172,10 +172,10 @@ abstract class AbstractSinkCrashTest {
     List<String> plans =
         new ArrayList<>(
             List.of(
-                "INSIDE_DB_TRANSACTION@3",
-                "AFTER_DB_COMMIT@5",
-                "AFTER_DB_COMMIT@2",
-                "INSIDE_DB_TRANSACTION@4"));
+                "SINK_INSIDE_DB_TRANSACTION@3",
+                "SINK_AFTER_DB_COMMIT@5",
+                "SINK_AFTER_DB_COMMIT@2",
+                "SINK_INSIDE_DB_TRANSACTION@4"));
     List<String> planned = List.copyOf(plans);
     ChildProcess[] slots = new ChildProcess[2];
     String[] waitingFor = new String[2];

@@ -3,7 +3,11 @@ package dev.exactly.jdbc.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
+import dev.exactly.internal.Metric;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -46,9 +50,9 @@ class DbSinkBuilderTest {
   @Test
   void validSettingsBuildASinkInStateCreated() {
     DbSink<String, String> sink = valid(kafka(null, null)).build();
-    assertThat(sink.state()).isEqualTo(SinkState.CREATED);
+    assertThat(sink.state()).isEqualTo(ComponentState.CREATED);
     assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
-    assertThat(sink.state()).isEqualTo(SinkState.CLOSED);
+    assertThat(sink.state()).isEqualTo(ComponentState.CLOSED);
     assertThatThrownBy(sink::start)
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("CLOSED");
@@ -101,18 +105,57 @@ class DbSinkBuilderTest {
     refused(b -> b.jdbcUrl("jdbc:h2:mem:x"), "sink.dataSource", "exactly one");
     refused(b -> b.maxBatchRecords(0), "sink.maxBatchRecords", "=0");
     refused(b -> b.maxBatchBytes(10), "sink.maxBatchBytes", "=10");
-    refused(b -> b.deadLetterSuffix(""), "sink.deadLetterSuffix", "source topic itself");
+    refused(b -> b.deadLetterTopic("orders"), "sink.deadLetterTopic", "source topic itself");
+    refused(b -> b.deadLetterTopic(" "), "sink.deadLetterTopic", "blank");
     refused(b -> b.pollTimeout(Duration.ZERO), "sink.pollTimeout", "positive");
     refused(b -> b.groupId(null), "sink.groupId", "required");
-    refused(b -> b.instanceName("a b"), "sink.instanceName", "letters");
+    refused(b -> b.instanceId("a b"), "sink.instanceId", "letters");
   }
 
   @Test
-  void stateMachineListsTheLegalMoves() {
-    assertThat(SinkState.CREATED.canMoveTo(SinkState.RUNNING)).isTrue();
-    assertThat(SinkState.RUNNING.canMoveTo(SinkState.CREATED)).isFalse();
-    assertThat(SinkState.FAILED.canMoveTo(SinkState.RUNNING)).isFalse();
-    assertThat(SinkState.CLOSED.canMoveTo(SinkState.RUNNING)).isFalse();
-    assertThat(SinkState.CLOSING.canMoveTo(SinkState.CLOSED)).isTrue();
+  void aSinkThatFailedToStartIsFailedAndNamesWhy() {
+    // The offset table's schema does not exist: creating the table fails.
+    DbSink<String, String> sink =
+        valid(kafka(null, null)).offsetTable("no_such_schema.offsets").build();
+    assertThatThrownBy(sink::start)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot start");
+    assertThat(sink.state()).isEqualTo(ComponentState.FAILED);
+    assertThat(sink.failure()).isPresent();
+    assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
+    assertThat(sink.state()).isEqualTo(ComponentState.CLOSED);
+  }
+
+  @Test
+  void theSinkRegistersExactlyTheCataloguesSinkMetersWithTheCommonTags() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    DbSink<String, String> sink =
+        valid(kafka(null, null)).meterRegistry(registry).instanceId("node-1").build();
+    try {
+      assertThat(registry.getMeters())
+          .extracting(m -> m.getId().getName())
+          .containsExactlyInAnyOrderElementsOf(
+              Metric.of(Metric.C.SINK).stream().map(Metric::meterName).toList());
+      for (Meter m : registry.getMeters()) {
+        assertThat(m.getId().getTag("component")).isEqualTo(Metric.C.SINK);
+        assertThat(m.getId().getTag("group")).isEqualTo("g");
+        assertThat(m.getId().getTag("instance")).isEqualTo("node-1");
+      }
+    } finally {
+      sink.close(Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
+  void aSetterCalledTwiceKeepsTheLastValue() {
+    // "orders" is no longer an input topic once the second topics(...) replaced the first.
+    DbSink<String, String> sink =
+        valid(kafka(null, null))
+            .topics("orders")
+            .topics("payments")
+            .deadLetterTopic("orders")
+            .build();
+    assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
+    refused(b -> b.instanceId("first").instanceId("not valid"), "sink.instanceId", "not valid");
   }
 }

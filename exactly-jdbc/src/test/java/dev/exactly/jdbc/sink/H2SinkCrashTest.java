@@ -60,7 +60,7 @@ class H2SinkCrashTest extends AbstractSinkCrashTest {
     int n = 3000;
     KAFKA.broker().createTopic(topic, 1);
     SinkFixtures.produce(KAFKA.broker().bootstrapServers(), topic, 0, n, 100);
-    ChildProcess naive = child("naive", "mode=naive", "crash=AFTER_DB_COMMIT@3");
+    ChildProcess naive = child("naive", "mode=naive", "crash=SINK_AFTER_DB_COMMIT@3");
     naive.awaitOutput("CRASHPOINT", Duration.ofSeconds(120));
     naive.kill();
     child("naive2", "mode=naive");

@@ -1,5 +1,8 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
+import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,8 +22,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * bootstrap, topic, group, url, table, offsets, name, batch, and optionally
  *
  * <ul>
- *   <li>{@code crash=POINT@n}: the n-th time the engine reaches {@link SinkFaults.Point} POINT,
- *       print {@code CRASHPOINT POINT} and freeze, so the test SIGKILLs the process exactly there;
+ *   <li>{@code crash=POINT@n}: the n-th time the engine reaches {@link FaultPoint} POINT (one of
+ *       the {@code SINK_*} points), print {@code CRASHPOINT POINT} and freeze, so the test SIGKILLs
+ *       the process exactly there;
  *   <li>{@code stall=n}: the n-th handler call prints {@code STALLING} and sleeps 3 s before
  *       writing, so the test can SIGSTOP it mid-batch (a zombie);
  *   <li>{@code mode=naive}: no DbSink at all, the common wrong way (insert, commit the database,
@@ -51,10 +55,10 @@ public final class SinkChild {
       naive(a, name);
       return;
     }
-    SinkFaults faults = SinkFaults.NONE;
+    FaultInjection faults = FaultInjection.NONE;
     if (a.containsKey("crash")) {
       String[] spec = a.get("crash").split("@");
-      SinkFaults.Point target = SinkFaults.Point.valueOf(spec[0]);
+      FaultPoint target = FaultPoint.valueOf(spec[0]);
       int nth = Integer.parseInt(spec[1]);
       AtomicInteger seen = new AtomicInteger();
       faults =
@@ -83,7 +87,7 @@ public final class SinkChild {
             .maxBatchRecords(Integer.parseInt(a.getOrDefault("batch", "200")))
             .meterRegistry(registry)
             .faults(faults)
-            .instanceName(a.get("name"))
+            .instanceId(a.get("name"))
             .handler(
                 (records, connection) -> {
                   if (calls.incrementAndGet() == stallAt) {
@@ -104,9 +108,9 @@ public final class SinkChild {
       Thread.sleep(1000);
       System.out.println(
           "METRICS fenced="
-              + (long) registry.get(SinkMetrics.FENCED_COMMITS).counter().count()
+              + (long) registry.get(Metric.FENCED_COMMITS.meterName()).counter().count()
               + " records="
-              + (long) registry.get(SinkMetrics.RECORDS).counter().count()
+              + (long) registry.get(Metric.RECORDS_COMMITTED.meterName()).counter().count()
               + " state="
               + sink.state());
     }
@@ -153,7 +157,7 @@ public final class SinkChild {
         SinkFixtures.insert(c, a.get("table"), name, records);
         c.commit();
         if (++batches == crashAt) {
-          freeze("CRASHPOINT AFTER_DB_COMMIT");
+          freeze("CRASHPOINT " + FaultPoint.SINK_AFTER_DB_COMMIT);
         }
         consumer.commitSync();
       }
