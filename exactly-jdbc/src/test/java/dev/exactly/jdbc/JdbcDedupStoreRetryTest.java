@@ -2,6 +2,7 @@ package dev.exactly.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.exactly.RetryPolicy;
 import dev.exactly.dedup.Claim;
@@ -107,14 +108,11 @@ class JdbcDedupStoreRetryTest {
     assertThat(store.name()).isEqualTo("h2:second_choice");
   }
 
-  private void awaitSleeper() throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (clock.sleepers() == 0) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("the store never waited on the ticker");
-      }
-      Thread.sleep(1);
-    }
+  private void awaitSleeper() {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .alias("the store waits on the ticker")
+        .until(() -> clock.sleepers() > 0);
   }
 
   /** An H2 database whose next connections can be made to fail as a lost server would. */

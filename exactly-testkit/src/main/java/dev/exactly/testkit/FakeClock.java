@@ -21,6 +21,8 @@ public final class FakeClock extends Clock implements Ticker {
   private final Object lock = new Object();
   private long nanos;
   private int sleepers;
+  private long advances;
+  private long lastWaitAfterAdvance = -1;
 
   public FakeClock(Instant start) {
     this.nanos = Math.multiplyExact(start.toEpochMilli(), 1_000_000L);
@@ -38,7 +40,31 @@ public final class FakeClock extends Clock implements Ticker {
     }
     synchronized (lock) {
       nanos += d.toNanos();
+      advances++;
       lock.notifyAll();
+    }
+  }
+
+  /**
+   * Waits, in real time, until a thread waits on this clock again since the last {@link #advance}:
+   * whatever that advance made due has run and its engine is idle once more. A test can then assert
+   * that something did not happen without sleeping "long enough". Meant for an engine that waits on
+   * one thread; with several, any one of them going back to its wait ends this one.
+   *
+   * @throws AssertionError if no thread waits within {@code timeout}
+   */
+  public void awaitIdle(Duration timeout) throws InterruptedException {
+    long realEnd = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      long target = advances;
+      while (lastWaitAfterAdvance < target) {
+        long left = realEnd - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(
+              "no thread waited on the clock within " + timeout + " after it was moved on");
+        }
+        lock.wait(Math.max(1, left / 1_000_000L));
+      }
     }
   }
 
@@ -68,6 +94,10 @@ public final class FakeClock extends Clock implements Ticker {
     synchronized (lock) {
       long end = nanos + duration.toNanos();
       sleepers++;
+      if (end > nanos && lastWaitAfterAdvance != advances) {
+        lastWaitAfterAdvance = advances; // once an advance, so sleepers do not wake each other
+        lock.notifyAll();
+      }
       try {
         if (nanos < end) {
           lock.wait(10);

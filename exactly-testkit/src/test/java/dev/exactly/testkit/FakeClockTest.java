@@ -1,9 +1,9 @@
 package dev.exactly.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.exactly.Ticker;
 import dev.exactly.internal.Waits;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,10 +22,8 @@ class FakeClockTest {
             () -> Waits.sleepWhileQuietly(clock, Duration.ofMinutes(10), () -> true));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> clock.sleepers() == 1);
-    Thread.sleep(200); // real time passes; fake time does not
-    assertThat(waited).isNotDone();
     clock.advance(Duration.ofMinutes(9));
-    Thread.sleep(100);
+    clock.awaitIdle(Duration.ofSeconds(5)); // woken, found time left, waits again
     assertThat(waited).isNotDone();
     clock.advance(Duration.ofMinutes(1));
 
@@ -35,14 +33,34 @@ class FakeClockTest {
 
   @Test
   void aWaitEndsPromptlyWhenItsEngineStopsEvenIfTimeStandsStill() throws Exception {
-    Ticker clock = FakeClock.atEpochPlusOneYear();
+    FakeClock clock = FakeClock.atEpochPlusOneYear();
     AtomicBoolean running = new AtomicBoolean(true);
     CompletableFuture<Boolean> waited =
         CompletableFuture.supplyAsync(
             () -> Waits.sleepWhileQuietly(clock, Duration.ofHours(1), running::get));
-    Thread.sleep(100);
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.sleepers() == 1);
     running.set(false);
     assertThat(waited.get(2, TimeUnit.SECONDS)).isFalse();
+  }
+
+  @Test
+  void awaitIdleFailsWhenNothingWaitsAfterTheAdvance() {
+    FakeClock clock = FakeClock.atEpochPlusOneYear();
+    clock.advance(Duration.ofSeconds(1));
+    assertThatThrownBy(() -> clock.awaitIdle(Duration.ofMillis(100)))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("no thread waited");
+  }
+
+  @Test
+  void awaitIdleIgnoresWaitsFromBeforeTheAdvance() throws Exception {
+    FakeClock clock = FakeClock.atEpochPlusOneYear();
+    clock.sleep(Duration.ofSeconds(1)); // returns after at most 10 ms of real time
+    clock.advance(Duration.ofSeconds(1));
+    assertThatThrownBy(() -> clock.awaitIdle(Duration.ofMillis(100)))
+        .isInstanceOf(AssertionError.class);
+    clock.sleep(Duration.ofSeconds(1));
+    clock.awaitIdle(Duration.ofMillis(100));
   }
 
   @Test
