@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -468,15 +469,18 @@ abstract class AbstractOutboxRelayTest {
   private void aSecondRelayWaitsInStandbyAndTakesOverWhenTheFirstStops() throws Exception {
     OutboxRelay one = started(relay());
     await().atMost(WAIT).until(() -> one.state() == ComponentState.RUNNING);
-    OutboxRelay two = started(relay());
+    FakeClock clock = FakeClock.atEpochPlusOneYear();
+    OutboxRelay two = started(relay().ticker(clock));
     writeInTransaction("k", 5, true, 0);
     awaitPublished(5);
-    Thread.sleep(1500); // two has retried its lock at least once
+    await().atMost(WAIT).until(() -> clock.sleepers() > 0); // two waits to try the lock again
+    clock.advance(Duration.ofSeconds(1));
+    clock.awaitIdle(WAIT); // two has tried again, found the lock held, and waits once more
     assertThat(two.state()).isEqualTo(ComponentState.STANDBY);
     assertThat(one.close(Duration.ofSeconds(30))).isTrue();
-    await().atMost(WAIT).until(() -> two.state() == ComponentState.RUNNING);
+    await().atMost(WAIT).until(() -> ticked(clock, () -> two.state() == ComponentState.RUNNING));
     writeInTransaction("k", 5, true, 5);
-    awaitPublished(10);
+    await().atMost(WAIT).until(() -> ticked(clock, () -> published().size() >= 10));
     Thread.sleep(300);
     assertThat(published()).hasSize(10);
   }
@@ -511,6 +515,14 @@ abstract class AbstractOutboxRelayTest {
     clock.advance(Duration.ofMinutes(11));
     await().atMost(WAIT).until(() -> rowCount() == 0);
     assertThat(published()).hasSize(35);
+  }
+
+  /**
+   * Moves {@code clock} on by a second, then reads {@code condition}: for awaiting on a fake clock.
+   */
+  private static boolean ticked(FakeClock clock, Callable<Boolean> condition) throws Exception {
+    clock.advance(Duration.ofSeconds(1));
+    return condition.call();
   }
 
   /**
