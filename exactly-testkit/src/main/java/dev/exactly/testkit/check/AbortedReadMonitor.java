@@ -11,6 +11,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -37,6 +39,10 @@ public final class AbortedReadMonitor implements AutoCloseable {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final Thread thread;
   private volatile boolean running = true;
+  private volatile boolean stalled;
+  private final CountDownLatch stalledNow = new CountDownLatch(1);
+  private volatile long catchUpDeadlineNanos;
+  private volatile boolean caughtUp;
 
   private final IsolationLevel liveIsolation;
 
@@ -93,7 +99,27 @@ public final class AbortedReadMonitor implements AutoCloseable {
       }
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      while (running) {
+      Map<TopicPartition, Long> ends = null;
+      while (true) {
+        if (!running) {
+          // Stopping: first read on to the end as it is now, so that what was not seen was
+          // really not there rather than not yet reached.
+          if (ends == null) {
+            ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+          }
+          if (reached(consumer, ends)) {
+            caughtUp = true;
+            return;
+          }
+          if (System.nanoTime() > catchUpDeadlineNanos) {
+            return;
+          }
+        }
+        if (stalled) {
+          stalledNow.countDown();
+          Thread.sleep(50);
+          continue;
+        }
         try {
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             seenAttempts.add(RecordCodec.decodeOutput(r.value()).attemptId());
@@ -108,17 +134,65 @@ public final class AbortedReadMonitor implements AutoCloseable {
     }
   }
 
+  private static boolean reached(
+      KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> ends) {
+    for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+      if (consumer.position(e.getKey(), Duration.ofSeconds(30)) < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
-   * Stops the live reader, reads the topic both ways to its end, and reports.
+   * Testing the monitor itself: the live reader stops reading, as one that fell behind; returns
+   * once it has.
+   */
+  void stall() throws InterruptedException {
+    stalled = true;
+    if (!stalledNow.await(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the live reader did not stall");
+    }
+  }
+
+  /**
+   * Lets the live reader read on to the topic's end (for at most 60 s), stops it, reads the topic
+   * both ways to its end, and reports. Call it once the writers have stopped.
    *
-   * @throws IllegalStateException when the live reader itself failed, so its silence proves nothing
+   * @throws IllegalStateException when the live reader failed, did not reach the end, or missed a
+   *     committed output: its silence about aborted reads would then prove nothing
    */
   public Report report() {
-    close();
+    return report(Duration.ofSeconds(60));
+  }
+
+  /** As {@link #report()}, giving the live reader {@code catchUp} to reach the topic's end. */
+  public Report report(Duration catchUp) {
+    stop(catchUp);
     if (failure.get() != null) {
-      throw new IllegalStateException("the live read_committed reader failed", failure.get());
+      throw new IllegalStateException("the live reader failed", failure.get());
+    }
+    if (!caughtUp) {
+      throw new IllegalStateException(
+          "the live reader did not reach the end of "
+              + topic
+              + " within "
+              + catchUp
+              + " (it saw "
+              + recordsSeen.get()
+              + " records): it did not keep up, so seeing no aborted output proves nothing");
     }
     Set<String> committed = attempts(TopicReader.readCommitted(bootstrapServers, topic));
+    Set<String> missed = new TreeSet<>(committed);
+    missed.removeAll(seenAttempts);
+    if (!missed.isEmpty()) {
+      throw new IllegalStateException(
+          "the live reader missed "
+              + missed.size()
+              + " committed attempts, e.g. "
+              + missed.stream().limit(5).toList()
+              + ": it did not read the whole topic, so seeing no aborted output proves nothing");
+    }
     Set<String> written = attempts(TopicReader.readUncommitted(bootstrapServers, topic));
     Set<String> aborted = new TreeSet<>(written);
     aborted.removeAll(committed);
@@ -137,9 +211,16 @@ public final class AbortedReadMonitor implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
+    stop(Duration.ZERO);
+  }
+
+  private void stop(Duration catchUp) {
+    if (running) {
+      catchUpDeadlineNanos = System.nanoTime() + catchUp.toNanos();
+      running = false;
+    }
     try {
-      thread.join(Duration.ofSeconds(30).toMillis());
+      thread.join(catchUp.plusSeconds(30).toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -1,6 +1,7 @@
 package dev.exactly.testkit.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactly.testkit.EmbeddedKafka;
@@ -70,6 +71,29 @@ class KafkaChecksTest {
   }
 
   @Test
+  void aLiveReaderThatFellBehindMakesTheReportFailInsteadOfPassingOnSilence() throws Exception {
+    EmbeddedKafka kafka = KAFKA.broker();
+    kafka.createTopic("behind", 1);
+    try (AbortedReadMonitor monitor = AbortedReadMonitor.start(kafka.bootstrapServers(), "behind");
+        KafkaProducer<String, byte[]> p = producer(kafka, "behind-txn")) {
+      p.initTransactions();
+      p.beginTransaction();
+      p.send(new ProducerRecord<>("behind", "k", RecordCodec.encodeOutput(ONE, "first")));
+      p.commitTransaction();
+      await().atMost(Duration.ofSeconds(30)).until(monitor::recordsSeen, n -> n == 1);
+      monitor.stall();
+      p.beginTransaction();
+      p.send(new ProducerRecord<>("behind", "k", RecordCodec.encodeOutput(TWO, "unseen")));
+      p.commitTransaction();
+
+      assertThatThrownBy(() -> monitor.report(Duration.ofSeconds(2)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("did not reach the end of behind")
+          .hasMessageContaining("proves nothing");
+    }
+  }
+
+  @Test
   void anOpenTransactionIsReportedAsHangingUntilItEnds() {
     EmbeddedKafka kafka = KAFKA.broker();
     kafka.createTopic("hanging", 2);
@@ -81,7 +105,14 @@ class KafkaChecksTest {
       List<String> blocked =
           HangingTransactionCheck.awaitStable(
               kafka.bootstrapServers(), "hanging", Duration.ofSeconds(2));
-      assertThat(blocked).hasSize(1).first().asString().startsWith("hanging-1 LSO 0 < end 1");
+      assertThat(blocked)
+          .hasSize(2)
+          .anySatisfy(line -> assertThat(line).startsWith("hanging-1 LSO 0 < end 1"))
+          .anySatisfy(
+              line ->
+                  assertThat(line)
+                      .startsWith("transaction 'hanging-txn' Ongoing since")
+                      .endsWith("on [hanging-1]"));
       p.commitTransaction();
     }
     assertThat(
