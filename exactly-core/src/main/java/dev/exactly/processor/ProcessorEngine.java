@@ -1,16 +1,19 @@
 package dev.exactly.processor;
 
-import static dev.exactly.processor.ProcessorState.CLOSED;
-import static dev.exactly.processor.ProcessorState.CLOSING;
-import static dev.exactly.processor.ProcessorState.CREATED;
-import static dev.exactly.processor.ProcessorState.FAILED;
-import static dev.exactly.processor.ProcessorState.FENCED;
-import static dev.exactly.processor.ProcessorState.RUNNING;
-
-import dev.exactly.DeadLetterHeaders;
+import dev.exactly.ComponentState;
+import dev.exactly.DeadLetterReason;
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
+import dev.exactly.Ticker;
+import dev.exactly.internal.DeadLetters;
+import dev.exactly.internal.Failures;
 import dev.exactly.internal.KafkaSettings;
+import dev.exactly.internal.Lifecycle;
+import dev.exactly.internal.TransactionErrors;
+import dev.exactly.internal.TransactionErrors.Call;
+import dev.exactly.internal.TypedRecords;
+import dev.exactly.internal.Waits;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -19,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,16 +34,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
@@ -77,15 +75,16 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private final BufferedOutput<OK, OV> out;
   private final RecordProcessor<K, V, OK, OV> function;
   private final String name;
+  private final Ticker ticker;
+  private final Lifecycle lifecycle;
+  private final Reactions reactions;
+  private final TransactionFailureHandler transactionFailures;
 
-  private final AtomicReference<ProcessorState> state = new AtomicReference<>(CREATED);
-  private final CountDownLatch terminated = new CountDownLatch(1);
-  private volatile Throwable failure;
   private volatile long closeDeadlineNanos;
   // Set when close() gave up waiting and closed the producer under the engine: the engine then
   // closes the consumer at once, so close() still returns within its promised bound.
   private volatile boolean closeOverdue;
-  private volatile KafkaProducer<byte[], byte[]> producer;
+  private volatile Producer<byte[], byte[]> producer;
 
   // Engine thread only.
   private KafkaConsumer<byte[], byte[]> consumer;
@@ -119,56 +118,63 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
         new BufferedOutput<>(
             (Serializer<OK>) settings.keySerializer(), (Serializer<OV>) settings.valueSerializer());
     this.function = (RecordProcessor<K, V, OK, OV>) settings.processor();
-    this.name = settings.groupId() + "/" + settings.instanceId();
+    this.name = settings.name();
+    this.ticker = settings.ticker();
+    this.lifecycle = new Lifecycle("processor " + name);
     this.metrics = new ProcessorMetrics(registry, settings.groupId(), settings.instanceId());
+    this.reactions = new Reactions();
+    this.transactionFailures = new TransactionFailureHandler(name, reactions);
   }
 
   @Override
   public void start() {
-    if (state.get() == CREATED) {
+    if (lifecycle.is(ComponentState.CREATED)) {
       // Before leaving CREATED, so a refused start can be retried once the topic exists.
       TopicCheck.requireTopics(settings);
     }
-    if (!state.compareAndSet(CREATED, RUNNING)) {
-      throw new IllegalStateException(
-          "processor " + name + " can start only once, from CREATED; it is " + state.get());
-    }
+    lifecycle.moveFrom(ComponentState.CREATED, ComponentState.STARTING);
     Thread t = new Thread(this::run, "exactly-processor-" + name);
     t.setDaemon(false);
     t.start();
   }
 
   @Override
-  public ProcessorState state() {
-    return state.get();
+  public ComponentState state() {
+    return lifecycle.state();
   }
 
   @Override
   public Optional<Throwable> failure() {
-    return Optional.ofNullable(failure);
+    return lifecycle.failure();
+  }
+
+  /** For tests: the registry the meters are in (the private one when none was given). */
+  MeterRegistry meterRegistry() {
+    return metrics.registry();
   }
 
   @Override
   public boolean close(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    closeDeadlineNanos = deadline;
-    if (state.compareAndSet(CREATED, CLOSED)) {
-      terminated.countDown();
+    closeDeadlineNanos = ticker.nanoTime() + timeout.toNanos();
+    if (lifecycle.is(ComponentState.CREATED) && lifecycle.tryMoveTo(ComponentState.CLOSED)) {
+      lifecycle.terminated();
       return true;
     }
-    moveTo(CLOSING);
+    if (!lifecycle.state().isTerminal()) {
+      lifecycle.tryMoveTo(ComponentState.CLOSING);
+    }
     try {
-      if (terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      if (lifecycle.awaitTermination(timeout)) {
         return true;
       }
       // The engine is stuck in a commit: closing the producer under it aborts the transaction,
       // which is the promised outcome when the batch cannot commit in time.
       closeOverdue = true;
-      KafkaProducer<byte[], byte[]> p = producer;
+      Producer<byte[], byte[]> p = producer;
       if (p != null) {
         p.close(Duration.ZERO);
       }
-      return terminated.await(CLIENT_CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return lifecycle.awaitTermination(CLIENT_CLOSE_TIMEOUT);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -177,51 +183,39 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
 
   @Override
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    return lifecycle.awaitTermination(timeout);
   }
 
-  /** Moves to {@code next} if that is legal from the current state; returns whether it moved. */
-  private boolean moveTo(ProcessorState next) {
-    while (true) {
-      ProcessorState current = state.get();
-      if (current == next) {
-        return true;
-      }
-      if (!current.canMoveTo(next)) {
-        return false;
-      }
-      if (state.compareAndSet(current, next)) {
-        log.info("processor {}: {} -> {}", name, current, next);
-        return true;
-      }
-    }
+  /** Whether the engine goes on polling: starting (waiting for its first assignment) or running. */
+  private boolean running() {
+    ComponentState s = lifecycle.state();
+    return s == ComponentState.STARTING || s == ComponentState.RUNNING;
   }
 
   private void run() {
     try {
       openClients();
-      while (state.get() == RUNNING) {
+      while (running()) {
         pollAndProcess();
       }
       finishOpenBatch();
-      moveTo(CLOSED);
+      lifecycle.tryMoveTo(ComponentState.CLOSED);
     } catch (Fenced e) {
-      failure = e.getCause();
       log.warn(
           "processor {} is fenced: another instance owns its transactional.id or its partitions;"
               + " it stops and must not be restarted under the same instance id while the other"
               + " runs: {}",
           name,
           e.getCause().toString());
-      moveTo(FENCED);
+      lifecycle.fence(e.getCause());
     } catch (Throwable e) {
-      failure = e;
-      log.error("processor {} failed and stopped", name, e);
+      Throwable cause = e instanceof TransactionFailureHandler.Fatal ? e.getCause() : e;
+      log.error("processor {} failed and stopped", name, cause);
       abortQuietly();
-      moveTo(FAILED);
+      lifecycle.fail(cause);
     } finally {
       closeClients();
-      terminated.countDown();
+      lifecycle.terminated();
     }
   }
 
@@ -232,10 +226,9 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
         settings.guarantee(),
         KafkaSettings.masked(settings.consumerProperties()),
         KafkaSettings.masked(settings.producerProperties()));
-    producer = new KafkaProducer<>(settings.producerProperties());
+    producer = settings.newProducer();
     if (settings.exactlyOnce()) {
-      // Fences any earlier incarnation of this instance and aborts its open transaction.
-      producer.initTransactions();
+      initTransactions();
       committer =
           Executors.newSingleThreadExecutor(
               r -> {
@@ -267,12 +260,11 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
         }
       }
     } catch (KafkaException e) {
-      // A send or begin refused by the producer: the batch cannot commit, so redo it.
-      if (isFenced(e)) {
-        throw new Fenced(e);
+      // A send or begin refused by the producer: the batch cannot commit. The commit in flight,
+      // if any, settles first, so that the rewind points include it.
+      if (settle(true)) {
+        failed(e, Call.OTHER, batchNumber);
       }
-      log.warn("processor {}: batch {} failed in the producer; aborting", name, batchNumber, e);
-      abortAndRewind();
       return;
     } catch (Rewind r) {
       log.warn(
@@ -286,7 +278,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       sleepWhileRunning(r.backoff);
       return;
     }
-    long open = System.nanoTime() - batchStartNanos;
+    long open = ticker.nanoTime() - batchStartNanos;
     long interval = settings.commitInterval().toNanos();
     if (batchOpen
         && !commitAfterPoll
@@ -311,7 +303,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       key = keyDeserializer.deserialize(raw.topic(), raw.headers(), raw.key());
       value = valueDeserializer.deserialize(raw.topic(), raw.headers(), raw.value());
     } catch (RuntimeException e) {
-      deadLetter(raw, e, "deserialization", 1);
+      deadLetter(raw, e, DeadLetterReason.DESERIALIZATION, 1);
       advance(tp, raw);
       return;
     }
@@ -320,36 +312,22 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     if (failed != null && failed.givenUp()) {
       // Given up in a batch that then aborted for another record: the decision stands, and the
       // function is not called again.
-      deadLetter(raw, failed.last(), "retries-exhausted", failed.attempts());
+      deadLetter(raw, failed.last(), DeadLetterReason.RETRIES_EXHAUSTED, failed.attempts());
       advance(tp, raw);
       return;
     }
     int attempt = failed == null ? 1 : failed.attempts() + 1;
     out.reset(batchNumber);
     try {
-      function.process(
-          new ConsumerRecord<>(
-              raw.topic(),
-              raw.partition(),
-              raw.offset(),
-              raw.timestamp(),
-              raw.timestampType(),
-              raw.serializedKeySize(),
-              raw.serializedValueSize(),
-              key,
-              value,
-              raw.headers(),
-              raw.leaderEpoch()),
-          out);
+      function.process(TypedRecords.typed(raw, key, value), out);
     } catch (Exception e) {
-      if (settings.isNonRetriable(e)
-          || e instanceof org.apache.kafka.common.errors.SerializationException) {
-        deadLetter(raw, e, "non-retriable", attempt);
+      if (settings.failures().isNonRetriable(e)) {
+        deadLetter(raw, e, DeadLetterReason.NON_RETRIABLE, attempt);
       } else if (!settings.retry().canRetryAfter(attempt)) {
         failures
             .computeIfAbsent(tp, k -> new TreeMap<>())
             .put(raw.offset(), new Failure(attempt, e, true));
-        deadLetter(raw, e, "retries-exhausted", attempt);
+        deadLetter(raw, e, DeadLetterReason.RETRIES_EXHAUSTED, attempt);
       } else {
         failures
             .computeIfAbsent(tp, k -> new TreeMap<>())
@@ -373,17 +351,18 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     batchRecords++;
   }
 
-  private void deadLetter(ConsumerRecord<byte[], byte[]> raw, Exception e, String why, int tries) {
-    RecordHeaders headers = new RecordHeaders(raw.headers().toArray());
-    header(headers, DeadLetterHeaders.TOPIC, raw.topic());
-    header(headers, DeadLetterHeaders.PARTITION, Integer.toString(raw.partition()));
-    header(headers, DeadLetterHeaders.OFFSET, Long.toString(raw.offset()));
-    header(headers, DeadLetterHeaders.TIMESTAMP, Long.toString(raw.timestamp()));
-    header(headers, DeadLetterHeaders.EXCEPTION_CLASS, e.getClass().getName());
-    header(
-        headers, DeadLetterHeaders.EXCEPTION_MESSAGE, e.getMessage() == null ? "" : e.getMessage());
-    header(headers, DeadLetterHeaders.ATTEMPTS, Integer.toString(tries));
-    header(headers, DeadLetterHeaders.REASON, why);
+  /**
+   * Gives a record up to the dead-letter topic, in the batch's transaction. The dead letter's own
+   * timestamp is now, on the ticker: the record may be held and sent later, and the dead-letter
+   * topic's retention must count from the time it was given up.
+   */
+  private void deadLetter(
+      ConsumerRecord<byte[], byte[]> raw, Exception e, DeadLetterReason why, int tries) {
+    ProducerRecord<byte[], byte[]> built =
+        DeadLetters.ofRecord(settings.deadLetterTopic(), raw, why, e, tries);
+    ProducerRecord<byte[], byte[]> letter =
+        new ProducerRecord<>(
+            built.topic(), null, ticker.millis(), built.key(), built.value(), built.headers());
     log.warn(
         "processor {}: {}-{}@{} goes to dead-letter topic {} ({}, {} attempt(s)): {}",
         name,
@@ -394,13 +373,12 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
         why,
         tries,
         e.toString());
-    send(settings.deadLetterTopic(), null, raw.key(), raw.value(), headers);
+    if (settings.exactlyOnce() && !transactionOpen) {
+      held.add(letter);
+    } else {
+      send(letter);
+    }
     metrics.deadLetters.increment();
-  }
-
-  private static void header(RecordHeaders headers, String key, String value) {
-    headers.remove(key);
-    headers.add(key, value.getBytes(StandardCharsets.UTF_8));
   }
 
   private void send(String topic, Integer partition, byte[] key, byte[] value, Headers headers) {
@@ -421,7 +399,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
             }
           });
     } catch (KafkaException e) {
-      if (isFenced(e)) {
+      if (Failures.isFenced(e)) {
         throw new Fenced(e);
       }
       throw e;
@@ -438,7 +416,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     }
     batchNumber++;
     batchRecords = 0;
-    batchStartNanos = System.nanoTime();
+    batchStartNanos = ticker.nanoTime();
     sendFailure.set(null);
     metrics.batches.increment();
   }
@@ -451,11 +429,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     if (!settings.exactlyOnce() || transactionOpen) {
       return;
     }
-    try {
-      producer.beginTransaction();
-    } catch (KafkaException e) {
-      throw isFenced(e) ? new Fenced(e) : e;
-    }
+    producer.beginTransaction(); // a failure is handled by type in pollAndProcess
     transactionOpen = true;
     held.drainTo(this::send);
   }
@@ -477,22 +451,22 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       return true;
     }
     beginTransaction();
-    CrashPoints crash = settings.crashPoints();
-    crash.reached(CrashPoint.AFTER_SENDS_BEFORE_COMMIT);
+    FaultInjection faults = settings.faults();
+    faults.reached(FaultPoint.PROCESSOR_AFTER_SENDS_BEFORE_COMMIT);
     Map<TopicPartition, OffsetAndMetadata> offsets = Map.copyOf(pending);
     if (settings.exactlyOnce()) {
       // Read here: the consumer belongs to this thread, and the offsets must carry the generation
       // of the assignment they were consumed under.
       ConsumerGroupMetadata group = consumer.groupMetadata();
       long batch = batchNumber;
-      InFlight commit = new InFlight(batch, offsets);
+      InFlight commit = new InFlight(batch, offsets, ticker.nanoTime());
       commit.result =
           CompletableFuture.runAsync(
               () -> {
                 try {
-                  commitTransaction(offsets, group, batch);
+                  commitTransaction(offsets, group, commit);
                 } finally {
-                  commit.doneNanos = System.nanoTime();
+                  commit.doneNanos = ticker.nanoTime();
                 }
               },
               committer);
@@ -503,14 +477,23 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       batchRecords = 0;
       return !wait || settle(true);
     }
-    long start = System.nanoTime();
+    long start = ticker.nanoTime();
     try {
       producer.flush();
-      Exception failed = sendFailure.getAndSet(null);
-      if (failed != null) {
-        throw new KafkaException("a send of batch " + batchNumber + " failed", failed);
-      }
-      crash.reached(CrashPoint.DURING_COMMIT);
+    } catch (KafkaException e) {
+      failed(e, Call.OTHER, batchNumber);
+      return false;
+    }
+    Exception sendFailed = sendFailure.getAndSet(null);
+    if (sendFailed != null) {
+      failed(
+          new KafkaException("a send of batch " + batchNumber + " failed", sendFailed),
+          Call.OTHER,
+          batchNumber);
+      return false;
+    }
+    try {
+      faults.reached(FaultPoint.PROCESSOR_DURING_COMMIT);
       if (!offsets.isEmpty()) {
         consumer.commitSync(offsets);
       }
@@ -533,20 +516,26 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     pending.clear();
     batchOpen = false;
     batchRecords = 0;
-    long took = System.nanoTime() - start;
+    long took = ticker.nanoTime() - start;
     metrics.commitWait.record(took, TimeUnit.NANOSECONDS); // the engine waits for every commit
     committed(offsets, took);
     return true;
   }
 
-  /** On the committer thread: puts the offsets into the transaction and commits it. */
+  /**
+   * On the committer thread: puts the offsets into the transaction and commits it, recording in
+   * {@code commit} which call failed, if one does.
+   */
   private void commitTransaction(
-      Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group, long batch) {
+      Map<TopicPartition, OffsetAndMetadata> offsets,
+      ConsumerGroupMetadata group,
+      InFlight commit) {
     if (!offsets.isEmpty()) {
       producer.sendOffsetsToTransaction(offsets, group);
     }
-    settings.crashPoints().reached(CrashPoint.DURING_COMMIT);
-    commitTransactionRetryingTimeouts(batch);
+    settings.faults().reached(FaultPoint.PROCESSOR_DURING_COMMIT);
+    commit.failedCall = Call.COMMIT;
+    commitTransactionRetryingTimeouts(commit.batch);
   }
 
   /**
@@ -592,7 +581,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     inFlight = null;
     Throwable failed = null;
     boolean interrupted = false;
-    long waitStart = System.nanoTime();
+    long waitStart = ticker.nanoTime();
     boolean waited = !commit.result.isDone();
     while (true) {
       try {
@@ -609,13 +598,10 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-    metrics.commitWait.record(waited ? System.nanoTime() - waitStart : 0, TimeUnit.NANOSECONDS);
+    metrics.commitWait.record(waited ? ticker.nanoTime() - waitStart : 0, TimeUnit.NANOSECONDS);
     if (failed == null) {
       committed(commit.offsets, commit.doneNanos - commit.startNanos);
       return true;
-    }
-    if (isFenced(failed)) {
-      throw new Fenced(failed);
     }
     if (failed instanceof Error err) {
       throw err;
@@ -624,19 +610,63 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       // Not a failure of this batch but of the engine (as on the engine thread, it stops it).
       throw failed instanceof RuntimeException r ? r : new IllegalStateException(failed);
     }
-    log.warn(
-        "processor {}: commit of batch {} failed; aborting and rewinding",
-        name,
-        commit.batch,
-        failed);
-    try {
-      producer.abortTransaction();
-    } catch (KafkaException e) {
-      throw isFenced(e) ? new Fenced(e) : e;
-    }
-    metrics.aborts.increment();
-    dropBatchAndRewind();
+    // The failed commit's transaction is the one to abort: none other is open while it runs.
+    transactionOpen = true;
+    failed(failed, commit.failedCall, commit.batch);
     return false;
+  }
+
+  /**
+   * A producer call failed: reacts by the error's class (abort and rewind, a new producer, fenced,
+   * failed). Returns once the partitions are rewound.
+   */
+  private void failed(Throwable failure, Call call, long batch) {
+    boolean open = batchOpen || transactionOpen;
+    TransactionErrors.Reaction reaction = transactionFailures.handle(failure, call, batch);
+    if (open && reaction != TransactionErrors.Reaction.RETRY_COMMIT) {
+      metrics.aborts.increment();
+    }
+  }
+
+  /** The engine's side of {@link TransactionFailureHandler}'s reactions. */
+  private final class Reactions implements TransactionFailureHandler.Actions {
+    @Override
+    public void abort() {
+      if (transactionOpen) {
+        transactionOpen = false;
+        producer.abortTransaction();
+      }
+    }
+
+    @Override
+    public void rewind() {
+      dropBatchAndRewind();
+    }
+
+    @Override
+    public void recreateProducer() {
+      transactionOpen = false;
+      Producer<byte[], byte[]> old = producer;
+      try {
+        old.close(Duration.ZERO);
+      } catch (RuntimeException e) {
+        log.debug("processor {}: closing the forgotten producer failed", name, e);
+      }
+      producer = settings.newProducer();
+      initTransactions();
+    }
+  }
+
+  /** Fences any earlier incarnation of this instance and aborts its open transaction. */
+  private void initTransactions() {
+    try {
+      producer.initTransactions();
+    } catch (KafkaException e) {
+      if (Failures.isFenced(e)) {
+        throw new Fenced(e);
+      }
+      throw e;
+    }
   }
 
   /** Books a successful commit: its offsets are the new rewind points. */
@@ -654,7 +684,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
             f.headMap(o.offset()).clear();
           }
         });
-    settings.crashPoints().reached(CrashPoint.AFTER_COMMIT_BEFORE_POLL);
+    settings.faults().reached(FaultPoint.PROCESSOR_AFTER_COMMIT);
   }
 
   private void commitTransactionRetryingTimeouts(long batch) {
@@ -662,9 +692,10 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       try {
         producer.commitTransaction();
         return;
-      } catch (TimeoutException e) {
-        // Retriable: calling commitTransaction again resumes the same commit.
-        if (state.get() != RUNNING && System.nanoTime() > closeDeadlineNanos) {
+      } catch (KafkaException e) {
+        // A timeout: calling commitTransaction again resumes the same commit.
+        boolean giveUp = !running() && ticker.nanoTime() > closeDeadlineNanos;
+        if (!transactionFailures.retryCommit(e, giveUp)) {
           throw e;
         }
         log.warn("processor {}: commit of batch {} timed out; retrying", name, batch);
@@ -680,16 +711,15 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     if (!settle(true)) {
       return; // the failed commit dropped the open batch and rewound already
     }
-    if (transactionOpen) {
-      try {
-        producer.abortTransaction();
-      } catch (KafkaException e) {
-        // An abort that fails leaves the producer unusable: fenced, or fatal for this engine.
-        throw isFenced(e) ? new Fenced(e) : e;
-      }
-    }
     if (batchOpen) {
       metrics.aborts.increment();
+    }
+    try {
+      reactions.abort();
+    } catch (KafkaException e) {
+      // The abort failed: a forgotten producer is replaced, a fenced or refused one stops.
+      transactionFailures.handle(e, Call.OTHER, batchNumber);
+      return;
     }
     dropBatchAndRewind();
   }
@@ -707,7 +737,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   }
 
   private void finishOpenBatch() {
-    if (System.nanoTime() < closeDeadlineNanos) {
+    if (ticker.nanoTime() < closeDeadlineNanos) {
       commitBatch(true);
     } else {
       abortAndRewind();
@@ -738,7 +768,9 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     try {
       if (producer != null) {
         producer.close(
-            state.get() == FENCED || closeOverdue ? Duration.ZERO : CLIENT_CLOSE_TIMEOUT);
+            lifecycle.is(ComponentState.FENCED) || closeOverdue
+                ? Duration.ZERO
+                : CLIENT_CLOSE_TIMEOUT);
       }
     } catch (RuntimeException e) {
       log.warn("processor {}: closing the producer failed", name, e);
@@ -757,30 +789,13 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   }
 
   private void sleepWhileRunning(Duration d) {
-    long end = System.nanoTime() + d.toNanos();
-    while (state.get() == RUNNING && System.nanoTime() < end) {
-      try {
-        Thread.sleep(Math.min(50, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    Waits.sleepWhileQuietly(ticker, d, this::running);
   }
 
   private void forget(Collection<TopicPartition> partitions) {
     committed.keySet().removeAll(partitions);
     pending.keySet().removeAll(partitions);
     failures.keySet().removeAll(partitions);
-  }
-
-  static boolean isFenced(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
@@ -836,6 +851,8 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
           committed.put(tp, consumer.position(tp));
         }
         log.info("processor {}: assigned {}", name, partitions);
+        // The first assignment ends the start, even an empty one (more instances than partitions).
+        lifecycle.tryMoveTo(ComponentState.RUNNING);
       } catch (RuntimeException e) {
         listenerFailure = e;
       }
@@ -846,13 +863,16 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private static final class InFlight {
     final long batch;
     final Map<TopicPartition, OffsetAndMetadata> offsets;
-    final long startNanos = System.nanoTime();
+    final long startNanos;
     volatile long doneNanos; // set by the committer thread before result completes
+    // Which producer call a failure came from; set by the committer thread before result completes.
+    volatile Call failedCall = Call.OTHER;
     CompletableFuture<Void> result;
 
-    InFlight(long batch, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    InFlight(long batch, Map<TopicPartition, OffsetAndMetadata> offsets, long startNanos) {
       this.batch = batch;
       this.offsets = offsets;
+      this.startNanos = startNanos;
     }
   }
 
@@ -869,15 +889,6 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       super(cause);
       this.attempt = attempt;
       this.backoff = backoff;
-    }
-  }
-
-  /** This instance is a zombie; stop without touching the transaction. */
-  private static final class Fenced extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Fenced(Throwable cause) {
-      super(cause);
     }
   }
 }
