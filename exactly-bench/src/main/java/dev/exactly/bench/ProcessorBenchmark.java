@@ -206,8 +206,8 @@ public final class ProcessorBenchmark {
 
   /** Where the processor's time went: how long its commits took and how long it stood idle. */
   private static void printCommitFigures(Contender c, MeterRegistry registry, double seconds) {
-    Timer latency = registry.find("exactly.processor.commit.latency").timer();
-    Timer wait = registry.find("exactly.processor.commit.wait").timer();
+    Timer latency = registry.find("exactly.commit.latency").timer();
+    Timer wait = registry.find("exactly.commit.wait").timer();
     if (latency == null || wait == null) {
       return;
     }

@@ -1,8 +1,8 @@
 package dev.exactly.cli;
 
+import dev.exactly.ComponentState;
 import dev.exactly.processor.ExactlyOnceProcessor;
 import dev.exactly.processor.Guarantee;
-import dev.exactly.processor.ProcessorState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Reader;
@@ -153,7 +153,7 @@ public final class CopyCommand implements Callable<Integer> {
       }
       processor.close(Duration.ofSeconds(30));
       Runtime.getRuntime().removeShutdownHook(hook);
-      if (processor.state() != ProcessorState.CLOSED) {
+      if (processor.state() != ComponentState.CLOSED) {
         err.println(
             "copy stopped: "
                 + processor.state()

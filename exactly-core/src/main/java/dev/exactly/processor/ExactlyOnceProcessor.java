@@ -1,16 +1,21 @@
 package dev.exactly.processor;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
+import dev.exactly.FaultInjection;
 import dev.exactly.NonRetriableException;
 import dev.exactly.RetryPolicy;
+import dev.exactly.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -49,7 +54,8 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
 
   /**
    * Checks that the input and dead-letter topics exist, then starts the engine thread and returns.
-   * Legal only in state CREATED.
+   * Legal only in state CREATED. The processor is {@code STARTING} while its producer initializes
+   * its transactions and its consumer waits for its first assignment, then {@code RUNNING}.
    *
    * @throws dev.exactly.ConfigurationException naming the topic and the fix when the dead-letter
    *     (or input) topic does not exist and the broker does not auto-create topics; the processor
@@ -57,7 +63,12 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
    */
   void start();
 
-  ProcessorState state();
+  /**
+   * Where the processor is in its life ({@code docs/components.md}): {@code FENCED} when another
+   * instance took over its transactional id or its partitions, {@code FAILED} on an error retrying
+   * cannot fix (see {@link #failure()}).
+   */
+  ComponentState state();
 
   /** Why the processor is FAILED or FENCED; empty otherwise. */
   Optional<Throwable> failure();
@@ -101,20 +112,25 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
     int maxBatchRecords = 50_000;
     String deadLetterTopic;
     RetryPolicy retry = RetryPolicy.DEFAULT;
-    final List<Class<? extends Throwable>> nonRetriable =
-        new ArrayList<>(List.of(NonRetriableException.class));
+    List<Class<? extends Throwable>> nonRetriable = List.of();
     String instanceId;
     String transactionalIdPrefix;
     MeterRegistry meterRegistry;
-    CrashPoints crashPoints = CrashPoints.NONE;
+    Ticker ticker = Ticker.system();
+    FaultInjection faults = FaultInjection.NONE;
     Guarantee guarantee = Guarantee.EXACTLY_ONCE;
     Duration pollTimeout = Duration.ofMillis(100);
+    // Tests inject a producer that fails as Kafka can (a forgotten producer id, say).
+    Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory = KafkaProducer::new;
 
     Builder(Map<String, ?> kafkaProperties) {
       this.kafkaProperties = Map.copyOf(Objects.requireNonNull(kafkaProperties, "kafkaProperties"));
     }
 
-    /** The consumer group; required here or as {@code group.id} in the properties. */
+    /**
+     * The consumer group; required here or as {@code group.id} in the properties. A second call
+     * replaces the first.
+     */
     public Builder<K, V, OK, OV> groupId(String groupId) {
       this.groupId = Objects.requireNonNull(groupId, "groupId");
       return this;
@@ -122,7 +138,8 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
 
     /**
      * The topic to consume and how to read its records. Deserialization runs in the engine, per
-     * record: a record that fails goes to the dead-letter topic. Resets the processor function.
+     * record: a record that fails goes to the dead-letter topic. Resets the processor function. A
+     * second call replaces the first.
      */
     @SuppressWarnings("unchecked")
     public <K2, V2> Builder<K2, V2, OK, OV> input(
@@ -134,7 +151,10 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
       return (Builder<K2, V2, OK, OV>) this;
     }
 
-    /** How outputs are written; byte arrays by default. Resets the processor function. */
+    /**
+     * How outputs are written; byte arrays by default. Resets the processor function. A second call
+     * replaces the first.
+     */
     @SuppressWarnings("unchecked")
     public <OK2, OV2> Builder<K, V, OK2, OV2> output(
         Serializer<OK2> keySerializer, Serializer<OV2> valueSerializer) {
@@ -144,7 +164,7 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
       return (Builder<K, V, OK2, OV2>) this;
     }
 
-    /** The transformation; required. */
+    /** The transformation; required. A second call replaces the first. */
     public Builder<K, V, OK, OV> process(RecordProcessor<K, V, OK, OV> processor) {
       this.processor = Objects.requireNonNull(processor, "processor");
       return this;
@@ -164,65 +184,102 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
      * The most input records in one batch; default 50,000. A batch also ends when 32 MiB of outputs
      * wait for the previous batch's commit. Larger batches make fewer transactions (each costs a
      * few round trips on the producer's connection) but hold more outputs in memory and redo more
-     * work after a failure.
+     * work after a failure. A second call replaces the first.
      */
     public Builder<K, V, OK, OV> maxBatchRecords(int max) {
       this.maxBatchRecords = max;
       return this;
     }
 
-    /** Where records that cannot be processed go; default the input topic + {@code .dlt}. */
+    /**
+     * Where records that cannot be processed go, inside the batch's transaction; default the input
+     * topic + {@code .dlt}. A second call replaces the first.
+     */
     public Builder<K, V, OK, OV> deadLetterTopic(String topic) {
       this.deadLetterTopic = Objects.requireNonNull(topic, "deadLetterTopic");
       return this;
     }
 
-    /** How transient failures of the function are retried; default {@link RetryPolicy#DEFAULT}. */
+    /**
+     * How transient failures of the function are retried, the backoff waited on the {@link
+     * #ticker(Ticker) ticker}; default {@link RetryPolicy#DEFAULT}. A second call replaces the
+     * first.
+     */
     public Builder<K, V, OK, OV> retry(RetryPolicy policy) {
       this.retry = Objects.requireNonNull(policy, "retry");
       return this;
     }
 
     /**
-     * Exception types (and their subtypes) that send the record to the dead-letter topic without
-     * retry, besides {@link NonRetriableException}.
+     * Exception types (and their subtypes) that send the record to the dead-letter topic at once,
+     * without retry, besides {@link NonRetriableException} and Kafka's {@code
+     * SerializationException}, which always do. Found anywhere in the cause chain, so wrapping one
+     * in another exception changes nothing. A second call replaces the types of the first; none by
+     * default.
      */
     @SafeVarargs
     public final Builder<K, V, OK, OV> nonRetriable(Class<? extends Throwable>... types) {
+      Objects.requireNonNull(types, "nonRetriable");
+      List<Class<? extends Throwable>> given = new ArrayList<>(types.length);
       for (Class<? extends Throwable> t : types) {
-        nonRetriable.add(Objects.requireNonNull(t, "nonRetriable type"));
+        given.add(Objects.requireNonNull(t, "nonRetriable type"));
       }
+      this.nonRetriable = List.copyOf(given);
       return this;
     }
 
     /**
      * This instance's stable name (a pod name, a host name): the transactional.id is the prefix
-     * plus this id, so a restarted instance fences its own zombie. Required for exactly-once.
+     * plus this id, so a restarted instance fences its own zombie; also the {@code instance} tag of
+     * the meters. Required for exactly-once. A second call replaces the first.
      */
     public Builder<K, V, OK, OV> instanceId(String instanceId) {
       this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
       return this;
     }
 
-    /** The transactional.id prefix; default the group id. */
+    /** The transactional.id prefix; default the group id. A second call replaces the first. */
     public Builder<K, V, OK, OV> transactionalIdPrefix(String prefix) {
       this.transactionalIdPrefix = Objects.requireNonNull(prefix, "transactionalIdPrefix");
       return this;
     }
 
-    /** Where metrics go; default a private registry nobody reads. */
+    /**
+     * Where the meters go ({@code docs/metrics.md}); default a private {@code SimpleMeterRegistry},
+     * never the global one. A second call replaces the first.
+     */
     public Builder<K, V, OK, OV> meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
       return this;
     }
 
-    /** Fault injection for crash tests; default {@link CrashPoints#NONE}. */
-    public Builder<K, V, OK, OV> crashPoints(CrashPoints crashPoints) {
-      this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
+    /**
+     * The time the engine reads and waits on: the commit interval, retry backoff, the close
+     * deadline, dead letters' timestamps. Default {@link Ticker#system()}; tests pass the testkit's
+     * {@code FakeClock}. A second call replaces the first.
+     */
+    public Builder<K, V, OK, OV> ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
-    /** Default {@link Guarantee#EXACTLY_ONCE}. */
+    /**
+     * Fault injection for crash tests, called at each {@code FaultPoint.PROCESSOR_*}; default
+     * {@link FaultInjection#NONE}. A second call replaces the first.
+     */
+    public Builder<K, V, OK, OV> faults(FaultInjection faults) {
+      this.faults = Objects.requireNonNull(faults, "faults");
+      return this;
+    }
+
+    /** For tests: how the engine makes its producer, each time it needs a new one. */
+    Builder<K, V, OK, OV> producerFactory(
+        Function<Map<String, Object>, Producer<byte[], byte[]>> factory) {
+      this.producerFactory = Objects.requireNonNull(factory, "producerFactory");
+      return this;
+    }
+
+    /** Default {@link Guarantee#EXACTLY_ONCE}. A second call replaces the first. */
     public Builder<K, V, OK, OV> guarantee(Guarantee guarantee) {
       this.guarantee = Objects.requireNonNull(guarantee, "guarantee");
       return this;
@@ -257,9 +314,7 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
             "is required for exactly-once: a stable id per instance (a pod or host name) lets a"
                 + " restarted instance fence its zombie; call instanceId(...)");
       }
-      ProcessorSettings settings = ProcessorSettings.from(this);
-      MeterRegistry registry = meterRegistry != null ? meterRegistry : new SimpleMeterRegistry();
-      return new ProcessorEngine<>(settings, registry);
+      return new ProcessorEngine<>(ProcessorSettings.from(this), meterRegistry);
     }
   }
 }

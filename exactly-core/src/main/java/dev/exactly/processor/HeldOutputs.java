@@ -44,7 +44,7 @@ final class HeldOutputs {
     this.bytes += bytes;
     if (bytes > CHUNK_BYTES / 4) {
       // Large outputs are few: copying them would save little and waste chunk space.
-      records.add(new Held(topic, partition, headers, key, value, -1, 0, 0, 0));
+      records.add(new Held(topic, partition, headers, key, value, -1, 0, 0, 0, null));
       return;
     }
     if (chunks.isEmpty() || position + bytes > CHUNK_BYTES) {
@@ -67,7 +67,30 @@ final class HeldOutputs {
       position += value.length;
     }
     records.add(
-        new Held(topic, partition, headers, null, null, chunk, offset, keyLength, valueLength));
+        new Held(
+            topic, partition, headers, null, null, chunk, offset, keyLength, valueLength, null));
+  }
+
+  /**
+   * Keeps a whole record as it is, its timestamp included: for the few dead letters, whose
+   * timestamp is the time they were given up, not the time they go out.
+   */
+  void add(ProducerRecord<byte[], byte[]> record) {
+    byte[] key = record.key();
+    byte[] value = record.value();
+    this.bytes += (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+    records.add(
+        new Held(
+            record.topic(),
+            record.partition(),
+            record.headers(),
+            key,
+            value,
+            -1,
+            0,
+            0,
+            0,
+            record.timestamp()));
   }
 
   boolean isEmpty() {
@@ -122,6 +145,7 @@ final class HeldOutputs {
     private final int offset;
     private final int keyLength;
     private final int valueLength;
+    private final Long timestamp;
 
     Held(
         String topic,
@@ -132,7 +156,8 @@ final class HeldOutputs {
         int chunk,
         int offset,
         int keyLength,
-        int valueLength) {
+        int valueLength,
+        Long timestamp) {
       this.topic = topic;
       this.partition = partition;
       this.headers = headers;
@@ -142,11 +167,12 @@ final class HeldOutputs {
       this.offset = offset;
       this.keyLength = keyLength;
       this.valueLength = valueLength;
+      this.timestamp = timestamp;
     }
 
     ProducerRecord<byte[], byte[]> toRecord(List<byte[]> chunks) {
       if (chunk < 0) {
-        return new ProducerRecord<>(topic, partition, null, key, value, headers);
+        return new ProducerRecord<>(topic, partition, timestamp, key, value, headers);
       }
       byte[] from = chunks.get(chunk);
       int valueOffset = offset + Math.max(0, keyLength);

@@ -1,13 +1,18 @@
 package dev.exactly.processor;
 
 import dev.exactly.ConfigurationException;
+import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
+import dev.exactly.Ticker;
+import dev.exactly.internal.Failures;
 import dev.exactly.internal.KafkaSettings;
 import java.time.Duration;
-import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -30,11 +35,13 @@ record ProcessorSettings(
     Duration commitInterval,
     int maxBatchRecords,
     RetryPolicy retry,
-    List<Class<? extends Throwable>> nonRetriable,
-    CrashPoints crashPoints,
+    Failures failures,
+    Ticker ticker,
+    FaultInjection faults,
     Duration pollTimeout,
     Map<String, Object> consumerProperties,
-    Map<String, Object> producerProperties) {
+    Map<String, Object> producerProperties,
+    Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory) {
 
   static ProcessorSettings from(ExactlyOnceProcessor.Builder<?, ?, ?, ?> b) {
     boolean exactlyOnce = b.guarantee == Guarantee.EXACTLY_ONCE;
@@ -119,11 +126,13 @@ record ProcessorSettings(
         b.commitInterval,
         b.maxBatchRecords,
         b.retry,
-        List.copyOf(b.nonRetriable),
-        b.crashPoints,
+        new Failures(new LinkedHashSet<>(b.nonRetriable)),
+        b.ticker,
+        b.faults,
         b.pollTimeout,
         consumer.toMap(),
-        producer.toMap());
+        producer.toMap(),
+        b.producerFactory);
   }
 
   private static void rejectSerdes(KafkaSettings s) {
@@ -138,7 +147,13 @@ record ProcessorSettings(
     return guarantee == Guarantee.EXACTLY_ONCE;
   }
 
-  boolean isNonRetriable(Throwable t) {
-    return nonRetriable.stream().anyMatch(c -> c.isInstance(t));
+  /** The processor's name in logs and thread names: group/instance. */
+  String name() {
+    return groupId + "/" + instanceId;
+  }
+
+  /** A new producer with this processor's properties. */
+  Producer<byte[], byte[]> newProducer() {
+    return producerFactory.apply(producerProperties);
   }
 }

@@ -1,8 +1,8 @@
 package dev.exactly.bench.soak;
 
+import dev.exactly.ComponentState;
 import dev.exactly.processor.ExactlyOnceProcessor;
 import dev.exactly.processor.Guarantee;
-import dev.exactly.processor.ProcessorState;
 import dev.exactly.testkit.check.RecordCodec;
 import java.time.Duration;
 import java.util.HashMap;
@@ -68,9 +68,9 @@ public final class SoakProcessor {
     processor.start();
     System.out.println("STARTED " + attempt);
     processor.awaitTermination(Duration.ofDays(1));
-    ProcessorState state = processor.state();
+    ComponentState state = processor.state();
     System.out.println(
         "STOPPED " + state + " " + processor.failure().map(Throwable::toString).orElse(""));
-    System.exit(state == ProcessorState.CLOSED ? 0 : state == ProcessorState.FENCED ? FENCED : 4);
+    System.exit(state == ComponentState.CLOSED ? 0 : state == ComponentState.FENCED ? FENCED : 4);
   }
 }

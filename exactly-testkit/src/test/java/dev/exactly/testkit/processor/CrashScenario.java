@@ -1,6 +1,6 @@
 package dev.exactly.testkit.processor;
 
-import dev.exactly.processor.CrashPoint;
+import dev.exactly.FaultPoint;
 import dev.exactly.processor.Guarantee;
 import dev.exactly.testkit.ChildProcess;
 import dev.exactly.testkit.check.AbortedReadMonitor;
@@ -36,9 +36,9 @@ final class CrashScenario {
   private static final Logger log = LoggerFactory.getLogger(CrashScenario.class);
   private static final List<String> PLAN =
       List.of(
-          CrashPoint.AFTER_SENDS_BEFORE_COMMIT.name(),
-          CrashPoint.DURING_COMMIT.name(),
-          CrashPoint.AFTER_COMMIT_BEFORE_POLL.name());
+          FaultPoint.PROCESSOR_AFTER_SENDS_BEFORE_COMMIT.name(),
+          FaultPoint.PROCESSOR_DURING_COMMIT.name(),
+          FaultPoint.PROCESSOR_AFTER_COMMIT.name());
 
   /** Crash points the restarted instances halt at, in turn. */
   List<String> plan = PLAN;

@@ -1,10 +1,10 @@
 package dev.exactly.testkit.processor;
 
-import dev.exactly.processor.CrashPoint;
-import dev.exactly.processor.CrashPoints;
+import dev.exactly.ComponentState;
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
 import dev.exactly.processor.ExactlyOnceProcessor;
 import dev.exactly.processor.Guarantee;
-import dev.exactly.processor.ProcessorState;
 import dev.exactly.testkit.check.RecordCodec;
 import java.time.Duration;
 import java.util.HashMap;
@@ -29,7 +29,7 @@ public final class ProcessorChild {
 
   /**
    * bootstrap, in, out, group, instance, guarantee (a {@link Guarantee} name), crash (a {@link
-   * CrashPoint} name or none), crashAt (hit number), commitMs, sessionMs, txnTimeoutMs, static
+   * FaultPoint} name or none), crashAt (hit number), commitMs, sessionMs, txnTimeoutMs, static
    * (group.instance.id = instance), assignor.
    */
   public static void main(String[] args) throws Exception {
@@ -59,8 +59,8 @@ public final class ProcessorChild {
             .instanceId(a.get("instance"))
             .guarantee(Guarantee.valueOf(a.getOrDefault("guarantee", "EXACTLY_ONCE")))
             .commitInterval(Duration.ofMillis(Long.parseLong(a.getOrDefault("commitMs", "100"))))
-            .crashPoints(
-                crashPoints(
+            .faults(
+                faults(
                     a.getOrDefault("crash", "none"),
                     a.getOrDefault("crashAt", "1"),
                     Boolean.parseBoolean(a.getOrDefault("haltAtOnce", "false"))))
@@ -79,21 +79,21 @@ public final class ProcessorChild {
     processor.start();
     System.out.println("STARTED " + attempt);
     processor.awaitTermination(Duration.ofDays(1));
-    ProcessorState state = processor.state();
+    ComponentState state = processor.state();
     System.out.println(
         "STOPPED " + state + " " + processor.failure().map(Throwable::toString).orElse(""));
-    System.exit(state == ProcessorState.CLOSED ? 0 : state == ProcessorState.FENCED ? 3 : 4);
+    System.exit(state == ComponentState.CLOSED ? 0 : state == ComponentState.FENCED ? 3 : 4);
   }
 
   /**
-   * @param atOnce halt the moment the point is reached; otherwise DURING_COMMIT lets the commit
-   *     start and halts 0-3 ms later, while it is in flight
+   * @param atOnce halt the moment the point is reached; otherwise PROCESSOR_DURING_COMMIT lets the
+   *     commit start and halts 0-3 ms later, while it is in flight
    */
-  private static CrashPoints crashPoints(String point, String at, boolean atOnce) {
+  private static FaultInjection faults(String point, String at, boolean atOnce) {
     if (point.equals("none")) {
-      return CrashPoints.NONE;
+      return FaultInjection.NONE;
     }
-    CrashPoint target = CrashPoint.valueOf(point);
+    FaultPoint target = FaultPoint.valueOf(point);
     int hit = Integer.parseInt(at);
     AtomicInteger hits = new AtomicInteger();
     return reached -> {
@@ -101,7 +101,7 @@ public final class ProcessorChild {
         return;
       }
       System.out.println("HALT at " + reached + " hit " + hit);
-      if (reached == CrashPoint.DURING_COMMIT && !atOnce) {
+      if (reached == FaultPoint.PROCESSOR_DURING_COMMIT && !atOnce) {
         // Let the commit start, then die while it is in flight.
         Thread t =
             new Thread(

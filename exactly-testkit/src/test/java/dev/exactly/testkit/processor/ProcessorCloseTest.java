@@ -2,7 +2,7 @@ package dev.exactly.testkit.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.exactly.processor.CrashPoint;
+import dev.exactly.FaultPoint;
 import dev.exactly.processor.ExactlyOnceProcessor;
 import dev.exactly.testkit.KafkaCluster;
 import dev.exactly.testkit.KafkaClusterExtension;
@@ -52,9 +52,9 @@ class ProcessorCloseTest {
         ExactlyOnceProcessor.builder(props)
             .groupId("hang-group")
             .instanceId("a")
-            .crashPoints(
+            .faults(
                 point -> {
-                  if (point == CrashPoint.AFTER_SENDS_BEFORE_COMMIT
+                  if (point == FaultPoint.PROCESSOR_AFTER_SENDS_BEFORE_COMMIT
                       && commits.incrementAndGet() == 1) {
                     sleep(Duration.ofSeconds(1));
                     cluster.pause(1);

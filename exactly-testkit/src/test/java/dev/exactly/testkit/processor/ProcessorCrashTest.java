@@ -2,7 +2,7 @@ package dev.exactly.testkit.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.exactly.processor.CrashPoint;
+import dev.exactly.FaultPoint;
 import dev.exactly.processor.Guarantee;
 import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
@@ -57,7 +57,7 @@ class ProcessorCrashTest {
     // the sends (the restart redoes them once) and proves nothing. A halt after the flush and
     // before the offset commit must duplicate the batch: that is the window EOS closes. Halt at
     // once there: a delayed halt lets the loopback offset commit finish first.
-    s.plan = List.of(CrashPoint.DURING_COMMIT.name());
+    s.plan = List.of(FaultPoint.PROCESSOR_DURING_COMMIT.name());
     s.haltAtOnce = true;
     CrashScenario.Result r = s.run();
 

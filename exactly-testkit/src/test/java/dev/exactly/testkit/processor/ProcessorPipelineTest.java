@@ -3,10 +3,10 @@ package dev.exactly.testkit.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.exactly.processor.CrashPoint;
-import dev.exactly.processor.CrashPoints;
+import dev.exactly.ComponentState;
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
 import dev.exactly.processor.ExactlyOnceProcessor;
-import dev.exactly.processor.ProcessorState;
 import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
@@ -40,8 +40,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The windows the pipelined commit opens: the engine polls and processes the next batch while the
  * previous batch commits on another thread. A commit is held in flight at {@link
- * CrashPoint#DURING_COMMIT} (its offsets already in the transaction) while the group rebalances or
- * while another instance fences this one; every input must still take effect exactly once.
+ * FaultPoint#PROCESSOR_DURING_COMMIT} (its offsets already in the transaction) while the group
+ * rebalances or while another instance fences this one; every input must still take effect exactly
+ * once.
  */
 class ProcessorPipelineTest {
   @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
@@ -88,10 +89,10 @@ class ProcessorPipelineTest {
    * Holds the first commit after {@code arm} is set in flight until {@code release} is true (or 30
    * s pass), counting {@code holding} down when it starts holding.
    */
-  private static CrashPoints holdOneCommit(
+  private static FaultInjection holdOneCommit(
       AtomicBoolean arm, CountDownLatch holding, BooleanSupplier release) {
     return point -> {
-      if (point != CrashPoint.DURING_COMMIT || !arm.compareAndSet(true, false)) {
+      if (point != FaultPoint.PROCESSOR_DURING_COMMIT || !arm.compareAndSet(true, false)) {
         return;
       }
       holding.countDown();
@@ -114,8 +115,7 @@ class ProcessorPipelineTest {
     AtomicBoolean arm = new AtomicBoolean();
     CountDownLatch holding = new CountDownLatch(1);
     AtomicBoolean revokedDuringHold = new AtomicBoolean();
-    BooleanSupplier revoked =
-        () -> registry.get("exactly.processor.rebalances").counter().count() > 0;
+    BooleanSupplier revoked = () -> registry.get("exactly.rebalances").counter().count() > 0;
     // Batches close at 1,000 records, never by time within the test: while the third batch's
     // commit is held, the engine processes the next records into a batch that is not yet due, so
     // it keeps polling, and the rebalance reaches it there.
@@ -125,7 +125,7 @@ class ProcessorPipelineTest {
                 .commitInterval(Duration.ofSeconds(15))
                 .maxBatchRecords(1000)
                 .meterRegistry(registry)
-                .crashPoints(
+                .faults(
                     holdOneCommit(
                         arm,
                         holding,
@@ -145,9 +145,7 @@ class ProcessorPipelineTest {
     arm.set(true);
     InputGenerator.produce(bootstrap, "pipe-rb-in", inputs.subList(2000, 3300), 20, 0);
     assertThat(holding.await(60, TimeUnit.SECONDS)).as("a commit is held in flight").isTrue();
-    await()
-        .atMost(WAIT)
-        .until(() -> registry.get("exactly.processor.records.in").counter().count() >= 3300);
+    await().atMost(WAIT).until(() -> registry.get("exactly.records.in").counter().count() >= 3300);
     ExactlyOnceProcessor b =
         start(
             copier("pipe-rb", "b", "pipe-rb-in", "pipe-rb-out")
@@ -160,8 +158,8 @@ class ProcessorPipelineTest {
     InputGenerator.produce(bootstrap, "pipe-rb-in", inputs.subList(3300, inputs.size()), 20, 0);
 
     awaitCommitted(bootstrap, "pipe-rb-out", inputs.size());
-    assertThat(a.state()).isEqualTo(ProcessorState.RUNNING);
-    assertThat(b.state()).isEqualTo(ProcessorState.RUNNING);
+    assertThat(a.state()).isEqualTo(ComponentState.RUNNING);
+    assertThat(b.state()).isEqualTo(ComponentState.RUNNING);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(bootstrap, "pipe-rb-out"))
         .assertExactlyOnce();
@@ -201,7 +199,7 @@ class ProcessorPipelineTest {
         copier("pipe-grow", "g", "pipe-grow-in", "pipe-grow-out", Map.of("max.poll.records", 50))
             .commitInterval(Duration.ofSeconds(1))
             .maxBatchRecords(100_000)
-            .crashPoints(holdOneCommit(arm, holding, fiveSecondsOn))
+            .faults(holdOneCommit(arm, holding, fiveSecondsOn))
             .process(
                 (record, o) -> {
                   if (measuring.get()) {
@@ -258,7 +256,7 @@ class ProcessorPipelineTest {
     ExactlyOnceProcessor first =
         start(
             copier("pipe-fence", "i1", "pipe-fence-in", "pipe-fence-out")
-                .crashPoints(holdOneCommit(arm, holding, release::get))
+                .faults(holdOneCommit(arm, holding, release::get))
                 .build());
     await()
         .atMost(WAIT)
@@ -302,14 +300,14 @@ class ProcessorPipelineTest {
     }
     release.set(true);
 
-    await().atMost(WAIT).until(() -> first.state() == ProcessorState.FENCED);
+    await().atMost(WAIT).until(() -> first.state() == ComponentState.FENCED);
     producer.join();
     await()
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(300))
         .until(
             () -> TopicReader.readCommitted(bootstrap, "pipe-fence-out").size() >= inputs.size());
-    assertThat(second.state()).isEqualTo(ProcessorState.RUNNING);
+    assertThat(second.state()).isEqualTo(ComponentState.RUNNING);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(bootstrap, "pipe-fence-out"))
         .assertExactlyOnce();

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.DeadLetterHeaders;
 import dev.exactly.NonRetriableException;
 import dev.exactly.RetryPolicy;
 import dev.exactly.processor.ExactlyOnceProcessor;
 import dev.exactly.processor.Output;
-import dev.exactly.processor.ProcessorState;
 import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
@@ -151,7 +151,7 @@ class ProcessorTest {
                 .process((r, o) -> {})
                 .build()
                 .state())
-        .isEqualTo(ProcessorState.CREATED);
+        .isEqualTo(ComponentState.CREATED);
   }
 
   @Test
@@ -168,11 +168,10 @@ class ProcessorTest {
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(kafka.bootstrapServers(), "happy-out"))
         .assertExactlyOnce();
-    assertThat(registry.get("exactly.processor.records.in").counter().count()).isEqualTo(3000);
-    assertThat(registry.get("exactly.processor.commits").counter().count()).isPositive();
-    assertThat(registry.get("exactly.processor.commit.latency").timer().count()).isPositive();
-    assertThat(registry.get("exactly.processor.commits").counter().getId().getDescription())
-        .isNotBlank();
+    assertThat(registry.get("exactly.records.in").counter().count()).isEqualTo(3000);
+    assertThat(registry.get("exactly.commits").counter().count()).isPositive();
+    assertThat(registry.get("exactly.commit.latency").timer().count()).isPositive();
+    assertThat(registry.get("exactly.commits").counter().getId().getDescription()).isNotBlank();
   }
 
   @Test
@@ -317,8 +316,7 @@ class ProcessorTest {
         .check(new TopicEffects(kafka.bootstrapServers(), "transient-out"))
         .assertExactlyOnce();
     assertThat(failedOnce).isNotEmpty();
-    assertThat(registry.get("exactly.processor.aborts").counter().count())
-        .isGreaterThanOrEqualTo(1);
+    assertThat(registry.get("exactly.aborts").counter().count()).isGreaterThanOrEqualTo(1);
     assertThat(TopicReader.readCommitted(kafka.bootstrapServers(), "transient-in.dlt"))
         .as("a record that succeeds on retry is not a dead letter")
         .isEmpty();
@@ -340,7 +338,7 @@ class ProcessorTest {
     long start = System.nanoTime();
     assertThat(p.close(Duration.ofSeconds(15))).isTrue();
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
-    assertThat(p.state()).isEqualTo(ProcessorState.CLOSED);
+    assertThat(p.state()).isEqualTo(ComponentState.CLOSED);
     // The hour-long batch was committed by close(), not left open.
     assertThat(TopicReader.readCommitted(kafka.bootstrapServers(), "close-out")).hasSize(500);
     assertThat(p.close(Duration.ofSeconds(1))).as("close is idempotent").isTrue();
@@ -370,10 +368,10 @@ class ProcessorTest {
                 .build());
     InputGenerator.produce(
         kafka.bootstrapServers(), "fence-in", inputs.subList(1000, inputs.size()), 10, 2000);
-    await().atMost(WAIT).until(() -> first.state() == ProcessorState.FENCED);
+    await().atMost(WAIT).until(() -> first.state() == ComponentState.FENCED);
     assertThat(first.failure()).isPresent();
     awaitOutputs("fence-out", inputs.size());
-    assertThat(second.state()).isEqualTo(ProcessorState.RUNNING);
+    assertThat(second.state()).isEqualTo(ComponentState.RUNNING);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(kafka.bootstrapServers(), "fence-out"))
         .assertExactlyOnce();
@@ -395,7 +393,7 @@ class ProcessorTest {
                     })
                 .build());
 
-    await().atMost(WAIT).until(() -> p.state() == ProcessorState.FAILED);
+    await().atMost(WAIT).until(() -> p.state() == ComponentState.FAILED);
     assertThat(p.failure()).get().isInstanceOf(StackOverflowError.class);
     assertThat(TopicReader.readCommitted(kafka.bootstrapServers(), "error-out")).isEmpty();
   }
@@ -423,7 +421,7 @@ class ProcessorTest {
     assertThatThrownBy(() -> kept.get().send("late-out", "k", new byte[] {2}))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("outside the process call");
-    assertThat(p.state()).isEqualTo(ProcessorState.RUNNING);
+    assertThat(p.state()).isEqualTo(ComponentState.RUNNING);
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String key) {

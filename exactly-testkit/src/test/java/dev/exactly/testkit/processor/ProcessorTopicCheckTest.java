@@ -2,10 +2,11 @@ package dev.exactly.testkit.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.processor.ExactlyOnceProcessor;
-import dev.exactly.processor.ProcessorState;
 import dev.exactly.testkit.EmbeddedKafka;
 import java.time.Duration;
 import java.util.Map;
@@ -54,17 +55,18 @@ class ProcessorTopicCheckTest {
         .hasMessageContaining("does not exist")
         .hasMessageContaining("4 partitions")
         .hasMessageContaining("deadLetterTopic(...)");
-    assertThat(p.state()).isEqualTo(ProcessorState.CREATED);
+    assertThat(p.state()).isEqualTo(ComponentState.CREATED);
 
     // The fix works: once the topic exists, the same processor starts.
     kafka.createTopic("nodlt-in.dlt", 4);
     p.start();
     try {
-      assertThat(p.state()).isEqualTo(ProcessorState.RUNNING);
+      // STARTING until its first assignment, then RUNNING.
+      await().atMost(Duration.ofSeconds(60)).until(() -> p.state() == ComponentState.RUNNING);
     } finally {
       assertThat(p.close(Duration.ofSeconds(30))).isTrue();
     }
-    assertThat(p.state()).isEqualTo(ProcessorState.CLOSED);
+    assertThat(p.state()).isEqualTo(ComponentState.CLOSED);
   }
 
   @Test

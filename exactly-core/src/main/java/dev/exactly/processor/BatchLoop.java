@@ -1,0 +1,143 @@
+package dev.exactly.processor;
+
+import dev.exactly.Ticker;
+import dev.exactly.internal.TransactionErrors.Call;
+import dev.exactly.internal.Waits;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The poll-process-commit loop, for both guarantees: polls, runs each record through the function
+ * into the open batch, and commits the batch when it is full or its interval has passed on the
+ * ticker. Engine thread only; the rebalance callbacks run inside its {@code poll}, on it too, so
+ * the batch needs no locks.
+ */
+final class BatchLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
+
+  private final ProcessorSettings settings;
+  private final ProcessorMetrics metrics;
+  private final Ticker ticker;
+  private final Consumer<byte[], byte[]> consumer;
+  private final OutputProducer out;
+  private final Batch batch = new Batch();
+  private final Committer committer;
+  private final RecordRunner<?, ?, ?, ?> runner;
+  private final RebalanceListener listener;
+  private final BooleanSupplier running;
+
+  /**
+   * @param running whether the engine goes on polling
+   * @param pastCloseDeadline whether close() was called and its deadline has passed on the ticker
+   */
+  BatchLoop(
+      ProcessorSettings settings,
+      ProcessorMetrics metrics,
+      Consumer<byte[], byte[]> consumer,
+      OutputProducer out,
+      BooleanSupplier running,
+      BooleanSupplier pastCloseDeadline,
+      Runnable assigned) {
+    this.settings = settings;
+    this.metrics = metrics;
+    this.ticker = settings.ticker();
+    this.consumer = consumer;
+    this.out = out;
+    this.running = running;
+    FailedAttempts attempts = new FailedAttempts();
+    Rewinder rewinder = new Rewinder(consumer, batch, out);
+    this.committer =
+        new Committer(
+            settings,
+            metrics,
+            consumer,
+            batch,
+            out,
+            rewinder,
+            attempts,
+            () -> !running.getAsBoolean() && pastCloseDeadline.getAsBoolean());
+    this.runner = new RecordRunner<>(settings, metrics, batch, out, attempts);
+    this.listener =
+        new RebalanceListener(
+            settings.name(), metrics, committer, rewinder, batch, attempts, assigned);
+    consumer.subscribe(List.of(settings.inputTopic()), listener);
+  }
+
+  /** One poll and its records; a failure that stops the processor propagates. */
+  void pollOnce() {
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
+    batch.polled();
+    listener.throwFailure();
+    try {
+      if (!committer.catchUp()) {
+        return;
+      }
+      for (ConsumerRecord<byte[], byte[]> record : records) {
+        if (!batch.isOpen()) {
+          committer.openBatch();
+        }
+        runner.run(record);
+        // Either way, a false means the partitions were rewound: the rest of this poll's records
+        // lie past the rewind point and will come again.
+        boolean full =
+            (batch.records() >= settings.maxBatchRecords() || out.heldFull())
+                && !batch.waitsForRebalance();
+        if (full ? !committer.commitBatch(false) : !committer.catchUp()) {
+          return;
+        }
+      }
+    } catch (KafkaException e) {
+      // A send or begin refused by the producer: the batch cannot commit. The commit in flight,
+      // if any, settles first, so that the rewind points include it.
+      if (committer.settle(true)) {
+        committer.failed(e, Call.OTHER, batch.number());
+      }
+      return;
+    } catch (Rewind r) {
+      log.warn(
+          "processor {}: batch {} aborted after a transient failure (attempt {}), retrying in {}",
+          settings.name(),
+          batch.number(),
+          r.attempt,
+          r.backoff,
+          r.getCause());
+      committer.abortAndRewind();
+      Waits.sleepWhileQuietly(ticker, r.backoff, running);
+      return;
+    }
+    long open = batch.openNanos(ticker.nanoTime());
+    long interval = settings.commitInterval().toNanos();
+    if (batch.isOpen()
+        && !batch.waitsForRebalance()
+        && open >= interval
+        && (records.isEmpty() || !committer.commitRunning() || open >= 2 * interval)) {
+      committer.commitBatch(false);
+    }
+    long lag = 0;
+    for (TopicPartition tp : consumer.assignment()) {
+      lag += consumer.currentLag(tp).orElse(0);
+    }
+    metrics.lag(lag);
+  }
+
+  /** Closing: the open batch commits if the close deadline allows, otherwise it aborts. */
+  void finish(boolean pastCloseDeadline) {
+    if (!pastCloseDeadline) {
+      committer.commitBatch(true);
+    } else {
+      committer.abortAndRewind();
+    }
+  }
+
+  @Override
+  public void close() {
+    committer.close();
+  }
+}
