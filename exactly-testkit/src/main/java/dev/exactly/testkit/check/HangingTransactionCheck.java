@@ -79,6 +79,20 @@ public final class HangingTransactionCheck {
     }
   }
 
+  /**
+   * Waits as {@link #awaitStable} does and fails when something still blocks: call it before
+   * counting effects, so outputs a still-open transaction could commit later are not missed.
+   *
+   * @throws AssertionError naming what still blocks after {@code timeout}
+   */
+  public static void assertSettled(String bootstrapServers, String topic, Duration timeout) {
+    List<String> blocked = awaitStable(bootstrapServers, topic, timeout);
+    if (!blocked.isEmpty()) {
+      throw new AssertionError(
+          "transactions on " + topic + " did not settle within " + timeout + ": " + blocked);
+    }
+  }
+
   private static Collection<String> unstablePartitions(
       KafkaConsumer<byte[], byte[]> committed,
       KafkaConsumer<byte[], byte[]> uncommitted,

@@ -113,8 +113,17 @@ class KafkaChecksTest {
                   assertThat(line)
                       .startsWith("transaction 'hanging-txn' Ongoing since")
                       .endsWith("on [hanging-1]"));
+      assertThatThrownBy(
+              () ->
+                  HangingTransactionCheck.assertSettled(
+                      kafka.bootstrapServers(), "hanging", Duration.ofSeconds(1)))
+          .isInstanceOf(AssertionError.class)
+          .hasMessageContaining("did not settle")
+          .hasMessageContaining("hanging-txn");
       p.commitTransaction();
     }
+    HangingTransactionCheck.assertSettled(
+        kafka.bootstrapServers(), "hanging", Duration.ofSeconds(30));
     assertThat(
             HangingTransactionCheck.awaitStable(
                 kafka.bootstrapServers(), "hanging", Duration.ofSeconds(30)))

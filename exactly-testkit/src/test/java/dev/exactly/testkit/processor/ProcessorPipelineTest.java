@@ -11,6 +11,7 @@ import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
 import dev.exactly.testkit.check.ExactlyOnceChecker;
+import dev.exactly.testkit.check.HangingTransactionCheck;
 import dev.exactly.testkit.check.Input;
 import dev.exactly.testkit.check.InputGenerator;
 import dev.exactly.testkit.check.RecordCodec;
@@ -160,6 +161,7 @@ class ProcessorPipelineTest {
     awaitCommitted(bootstrap, "pipe-rb-out", inputs.size());
     assertThat(a.state()).isEqualTo(ComponentState.RUNNING);
     assertThat(b.state()).isEqualTo(ComponentState.RUNNING);
+    HangingTransactionCheck.assertSettled(bootstrap, "pipe-rb-out", WAIT);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(bootstrap, "pipe-rb-out"))
         .assertExactlyOnce();
@@ -229,6 +231,7 @@ class ProcessorPipelineTest {
     assertThat(Duration.ofNanos(grown[1] - grown[0]))
         .as("how long the batch after the held commit took in records")
         .isBetween(Duration.ofMillis(1750), Duration.ofMillis(3500));
+    HangingTransactionCheck.assertSettled(bootstrap, "pipe-grow-out", WAIT);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(bootstrap, "pipe-grow-out"))
         .assertExactlyOnce();
@@ -308,6 +311,7 @@ class ProcessorPipelineTest {
         .until(
             () -> TopicReader.readCommitted(bootstrap, "pipe-fence-out").size() >= inputs.size());
     assertThat(second.state()).isEqualTo(ComponentState.RUNNING);
+    HangingTransactionCheck.assertSettled(bootstrap, "pipe-fence-out", WAIT);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(bootstrap, "pipe-fence-out"))
         .assertExactlyOnce();

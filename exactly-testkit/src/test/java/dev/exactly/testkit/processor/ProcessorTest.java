@@ -15,6 +15,7 @@ import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicReader;
 import dev.exactly.testkit.check.ExactlyOnceChecker;
+import dev.exactly.testkit.check.HangingTransactionCheck;
 import dev.exactly.testkit.check.Input;
 import dev.exactly.testkit.check.InputGenerator;
 import dev.exactly.testkit.check.RecordCodec;
@@ -165,6 +166,7 @@ class ProcessorTest {
     start(copier("happy", "happy-in", "happy-out").meterRegistry(registry).build());
 
     awaitOutputs("happy-out", inputs.size());
+    HangingTransactionCheck.assertSettled(kafka.bootstrapServers(), "happy-out", WAIT);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(kafka.bootstrapServers(), "happy-out"))
         .assertExactlyOnce();
@@ -233,6 +235,7 @@ class ProcessorTest {
     int dead = garbage + alwaysFailing.size() + nonRetriable.size();
     awaitOutputs("poison-dlt", dead);
     awaitOutputs("poison-out", good.size());
+    HangingTransactionCheck.assertSettled(kafka.bootstrapServers(), "poison-out", WAIT);
     new ExactlyOnceChecker(good)
         .check(new TopicEffects(kafka.bootstrapServers(), "poison-out"))
         .assertExactlyOnce();
@@ -312,6 +315,7 @@ class ProcessorTest {
             .build());
 
     awaitOutputs("transient-out", inputs.size());
+    HangingTransactionCheck.assertSettled(kafka.bootstrapServers(), "transient-out", WAIT);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(kafka.bootstrapServers(), "transient-out"))
         .assertExactlyOnce();
@@ -372,6 +376,7 @@ class ProcessorTest {
     assertThat(first.failure()).isPresent();
     awaitOutputs("fence-out", inputs.size());
     assertThat(second.state()).isEqualTo(ComponentState.RUNNING);
+    HangingTransactionCheck.assertSettled(kafka.bootstrapServers(), "fence-out", WAIT);
     new ExactlyOnceChecker(inputs)
         .check(new TopicEffects(kafka.bootstrapServers(), "fence-out"))
         .assertExactlyOnce();
