@@ -1,5 +1,7 @@
 package dev.exactly.testkit.processor;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.exactly.FaultPoint;
 import dev.exactly.processor.Guarantee;
 import dev.exactly.testkit.ChildProcess;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -211,30 +212,26 @@ final class CrashScenario {
             .start());
   }
 
-  private void awaitCaughtUp(String group, String in, long total, Duration timeout)
-      throws Exception {
+  private void awaitCaughtUp(String group, String in, long total, Duration timeout) {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      Instant deadline = Instant.now().plus(timeout);
-      long committed = 0;
-      while (Instant.now().isBefore(deadline)) {
-        Map<TopicPartition, OffsetAndMetadata> offsets =
-            admin
-                .listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata()
-                .get(30, TimeUnit.SECONDS);
-        committed =
-            offsets.entrySet().stream()
-                .filter(e -> e.getKey().topic().equals(in) && e.getValue() != null)
-                .mapToLong(e -> e.getValue().offset())
-                .sum();
-        if (committed >= total) {
-          return;
-        }
-        Thread.sleep(500);
-      }
-      throw new TimeoutException(
-          "group " + group + " committed " + committed + " of " + total + " within " + timeout);
+      await()
+          .alias("group " + group + " committed all " + total + " inputs of " + in)
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> committed(admin, group, in) >= total);
     }
+  }
+
+  private static long committed(Admin admin, String group, String in) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        admin
+            .listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata()
+            .get(30, TimeUnit.SECONDS);
+    return offsets.entrySet().stream()
+        .filter(e -> e.getKey().topic().equals(in) && e.getValue() != null)
+        .mapToLong(e -> e.getValue().offset())
+        .sum();
   }
 }
