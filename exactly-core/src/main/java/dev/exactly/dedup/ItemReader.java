@@ -25,15 +25,12 @@ final class ItemReader<K, V> {
   }
 
   Item<K, V> read(ConsumerRecord<byte[], byte[]> raw) {
-    K key;
-    V value;
+    ConsumerRecord<K, V> record;
     try {
-      key = keyDeserializer.deserialize(raw.topic(), raw.headers(), raw.key());
-      value = valueDeserializer.deserialize(raw.topic(), raw.headers(), raw.value());
+      record = TypedRecords.deserialize(raw, keyDeserializer, valueDeserializer);
     } catch (RuntimeException e) {
       return Item.bad(raw, DeadLetterReason.DESERIALIZATION, e);
     }
-    ConsumerRecord<K, V> record = TypedRecords.typed(raw, key, value);
     String k;
     try {
       k = dedupKey.keyOf(record);

@@ -66,11 +66,9 @@ final class RecordRunner<K, V, OK, OV> {
   void run(ConsumerRecord<byte[], byte[]> raw) {
     TopicPartition tp = new TopicPartition(raw.topic(), raw.partition());
     metrics.recordsIn.increment();
-    K key;
-    V value;
+    ConsumerRecord<K, V> record;
     try {
-      key = keyDeserializer.deserialize(raw.topic(), raw.headers(), raw.key());
-      value = valueDeserializer.deserialize(raw.topic(), raw.headers(), raw.value());
+      record = TypedRecords.deserialize(raw, keyDeserializer, valueDeserializer);
     } catch (RuntimeException e) {
       deadLetter(raw, e, DeadLetterReason.DESERIALIZATION, 1, ticker.millis());
       batch.advance(raw);
@@ -92,7 +90,7 @@ final class RecordRunner<K, V, OK, OV> {
     int attempt = failed == null ? 1 : failed.attempts() + 1;
     outputs.reset(batch.number());
     try {
-      function.process(TypedRecords.typed(raw, key, value), outputs);
+      function.process(record, outputs);
     } catch (Exception e) {
       if (settings.failures().isNonRetriable(e)) {
         deadLetter(raw, e, DeadLetterReason.NON_RETRIABLE, attempt, ticker.millis());

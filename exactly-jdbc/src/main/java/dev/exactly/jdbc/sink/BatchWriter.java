@@ -78,9 +78,7 @@ final class BatchWriter<K, V> {
 
   private ConsumerRecord<K, V> deserialize(ConsumerRecord<byte[], byte[]> raw) {
     SinkSettings<K, V> s = ctx.settings;
-    K key = s.keyDeserializer().deserialize(raw.topic(), raw.headers(), raw.key());
-    V value = s.valueDeserializer().deserialize(raw.topic(), raw.headers(), raw.value());
-    return TypedRecords.typed(raw, key, value);
+    return TypedRecords.deserialize(raw, s.keyDeserializer(), s.valueDeserializer());
   }
 
   /**
