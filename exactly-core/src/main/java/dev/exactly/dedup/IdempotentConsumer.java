@@ -1,5 +1,6 @@
 package dev.exactly.dedup;
 
+import dev.exactly.Component;
 import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
@@ -55,7 +56,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * thread-safe. The store and the meter registry belong to the caller, who closes them after this
  * consumer.
  */
-public final class IdempotentConsumer implements AutoCloseable {
+public final class IdempotentConsumer implements Component {
   /** The effect for one record; its exceptions are retried, then dead-lettered. */
   @FunctionalInterface
   public interface Handler<K, V> {
@@ -104,11 +105,13 @@ public final class IdempotentConsumer implements AutoCloseable {
     return this;
   }
 
+  @Override
   public ComponentState state() {
     return lifecycle.state();
   }
 
   /** Why the consumer is {@code FAILED}; empty otherwise. */
+  @Override
   public Optional<Throwable> failure() {
     return lifecycle.failure();
   }
@@ -121,6 +124,7 @@ public final class IdempotentConsumer implements AutoCloseable {
    *
    * @return true when the consumer thread ended within {@code timeout}
    */
+  @Override
   public boolean close(Duration timeout) {
     if (lifecycle.is(ComponentState.CREATED) && lifecycle.tryMoveTo(ComponentState.CLOSED)) {
       lifecycle.terminated();
@@ -139,13 +143,7 @@ public final class IdempotentConsumer implements AutoCloseable {
     }
   }
 
-  /** {@link #close(Duration)} with 30 seconds. */
   @Override
-  public void close() {
-    close(Duration.ofSeconds(30));
-  }
-
-  /** Waits until the consumer thread has stopped and released its clients. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return lifecycle.awaitTermination(timeout);
   }

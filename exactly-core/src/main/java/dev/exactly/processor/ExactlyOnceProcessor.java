@@ -1,5 +1,6 @@
 package dev.exactly.processor;
 
+import dev.exactly.Component;
 import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -41,7 +41,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * methods here are thread-safe. Ordering: outputs of one input partition are sent in offset order,
  * so outputs of one key keep their order when they go to one output partition.
  */
-public interface ExactlyOnceProcessor extends AutoCloseable {
+public interface ExactlyOnceProcessor extends Component {
 
   /**
    * A builder over the user's Kafka client properties (bootstrap servers, security, tuning), which
@@ -70,9 +70,6 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
    */
   ComponentState state();
 
-  /** Why the processor is FAILED or FENCED; empty otherwise. */
-  Optional<Throwable> failure();
-
   /**
    * Stops: the open batch commits if it can within the timeout, otherwise it aborts (its records
    * will be processed again by the next owner); then the clients close. Idempotent.
@@ -80,15 +77,6 @@ public interface ExactlyOnceProcessor extends AutoCloseable {
    * @return true if the engine stopped within the timeout
    */
   boolean close(Duration timeout);
-
-  /** {@link #close(Duration)} with 30 seconds. */
-  @Override
-  default void close() {
-    close(Duration.ofSeconds(30));
-  }
-
-  /** Waits until the processor reaches a terminal state; returns whether it did in time. */
-  boolean awaitTermination(Duration timeout) throws InterruptedException;
 
   /**
    * Settings of one processor, checked together in {@link #build()}. Not thread-safe; a builder

@@ -1,5 +1,6 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.Component;
 import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
@@ -46,7 +47,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *
  * <p><b>Threads.</b> The relay runs on one thread of its own; the methods here are thread-safe.
  */
-public interface OutboxRelay extends AutoCloseable {
+public interface OutboxRelay extends Component {
 
   static Builder builder() {
     return new Builder();
@@ -75,12 +76,6 @@ public interface OutboxRelay extends AutoCloseable {
    * @return whether everything stopped within the timeout
    */
   boolean close(Duration timeout);
-
-  /** {@link #close(Duration)} with 30 seconds. */
-  @Override
-  default void close() {
-    close(Duration.ofSeconds(30));
-  }
 
   /**
    * Settings of an {@link OutboxRelay}; every value is checked in {@link #build()}. Each setter

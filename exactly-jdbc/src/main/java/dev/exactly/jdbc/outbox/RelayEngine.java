@@ -58,6 +58,11 @@ final class RelayEngine implements OutboxRelay {
   }
 
   @Override
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return lifecycle.awaitTermination(timeout);
+  }
+
+  @Override
   public boolean close(Duration timeout) {
     Thread t;
     synchronized (this) {

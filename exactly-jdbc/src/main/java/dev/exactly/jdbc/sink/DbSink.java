@@ -1,5 +1,6 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.Component;
 import dev.exactly.ComponentState;
 import java.time.Duration;
 import java.util.Optional;
@@ -36,7 +37,7 @@ import java.util.Optional;
  * @param <K> the record key type
  * @param <V> the record value type
  */
-public interface DbSink<K, V> extends AutoCloseable {
+public interface DbSink<K, V> extends Component {
 
   /** A builder; every setting is checked in {@link DbSinkBuilder#build()}. */
   static <K, V> DbSinkBuilder<K, V> builder() {
@@ -62,12 +63,6 @@ public interface DbSink<K, V> extends AutoCloseable {
    * @return whether everything stopped within {@code timeout}
    */
   boolean close(Duration timeout);
-
-  /** {@link #close(Duration)} with 30 seconds. */
-  @Override
-  default void close() {
-    close(Duration.ofSeconds(30));
-  }
 
   /**
    * {@code CREATED}, {@code STARTING}, {@code RUNNING}, {@code CLOSING}, {@code CLOSED}, or {@code

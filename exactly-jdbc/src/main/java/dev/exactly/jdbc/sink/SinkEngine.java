@@ -219,6 +219,11 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     return lifecycle.failure();
   }
 
+  @Override
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return lifecycle.awaitTermination(timeout);
+  }
+
   private boolean running() {
     return lifecycle.is(ComponentState.RUNNING);
   }
