@@ -51,6 +51,8 @@ final class BatchProcessor<K, V> {
   // (handle it, or leave it for the next poll); later records of the key follow its outcome.
   private final Map<String, Item<K, V>> holders = new LinkedHashMap<>();
   private final Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
+  // When the batch's claims were asked for: their leases run from no earlier than this.
+  private long claimedAtNanos;
 
   BatchProcessor(
       ConsumerSettings<K, V> s,
@@ -93,6 +95,7 @@ final class BatchProcessor<K, V> {
       partitions.put(tp, items);
     }
     Map<String, Claim> claims;
+    claimedAtNanos = s.ticker().nanoTime();
     try {
       claims = metrics.timed(metrics.claimLatency, () -> store.claim(keys, s.lease()));
     } catch (DedupStoreException e) {
@@ -151,11 +154,26 @@ final class BatchProcessor<K, V> {
       } else if (item.claim instanceof Claim.InFlight inFlight) {
         waitForLease(tp, items, i, inFlight);
         return true;
+      } else if (leaseHalfGone()) {
+        metrics.reclaims.increment(items.size() - i);
+        log.debug("{}: half the lease has passed; {} waits for a fresh claim", s.name(), item);
+        leaveFrom(tp, items, i);
+        return true;
       } else if (!handle(tp, items, i)) {
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * One claim call covers the whole batch and handlers run one after another, so a late item of a
+   * slow batch could start on a lease about to pass to another caller. Past half the lease the item
+   * and the rest of its partition are left instead, to be claimed afresh on the next poll: every
+   * handler starts with at least half the lease ahead of it.
+   */
+  private boolean leaseHalfGone() {
+    return s.ticker().nanoTime() - claimedAtNanos >= s.lease().toNanos() / 2;
   }
 
   /** Runs the handler for claimed item {@code i}; false when stopping cut it short. */

@@ -85,14 +85,16 @@ record ConsumerSettings<K, V>(
     for (int attempt = 1; b.retry.canRetryAfter(attempt); attempt++) {
       backoffs = backoffs.plus(b.retry.backoffAfter(attempt));
     }
-    if (backoffs.compareTo(b.lease) >= 0) {
+    if (backoffs.compareTo(b.lease.dividedBy(2)) >= 0) {
       throw new ConfigurationException(
           "dedup.lease",
           b.lease,
-          "is shorter than the retry policy's waits ("
+          "is not more than twice the retry policy's waits ("
               + backoffs
-              + " in all), so another instance could take a key over while this one still"
-              + " retries it; raise the lease or shorten the retries");
+              + " in all): a handler starts with at least half the lease ahead of it, and all"
+              + " of one record's attempts must end within that half, or another instance could"
+              + " take the key over while this one still retries it; raise the lease or shorten"
+              + " the retries");
     }
     String namespace = b.keyNamespace == null ? groupId : b.keyNamespace;
     if (namespace.isEmpty() || namespace.length() > 128) {

@@ -23,6 +23,7 @@ final class DedupMetrics {
   final Counter duplicatesSkipped;
   final Counter inFlightWaits;
   final Counter leasesLost;
+  final Counter reclaims;
   final Counter handlerFailures;
   final Counter deadLettered;
   final Timer claimLatency;
@@ -54,6 +55,7 @@ final class DedupMetrics {
     duplicatesSkipped = m.counter(Metric.DEDUP_DUPLICATES, "store", store);
     inFlightWaits = m.counter(Metric.DEDUP_INFLIGHT_WAITS, "store", store);
     leasesLost = m.counter(Metric.DEDUP_LEASES_LOST, "store", store);
+    reclaims = m.counter(Metric.DEDUP_RECLAIMS, "store", store);
     handlerFailures = m.counter(Metric.HANDLER_FAILURES, "store", store);
     deadLettered = m.counter(Metric.DEAD_LETTERS, "store", store);
     claimLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "claim");

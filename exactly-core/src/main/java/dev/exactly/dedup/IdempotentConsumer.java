@@ -238,8 +238,9 @@ public final class IdempotentConsumer implements Component {
     }
 
     /**
-     * How long a claim is exclusive: longer than the handler's slowest run with its retries.
-     * Default 60 s. Called twice, the last value wins.
+     * How long a claim is exclusive: over twice the handler's slowest run with its retries, since a
+     * handler starts only while at least half its claim's lease is ahead (later records of a slow
+     * batch are claimed afresh). Default 60 s. Called twice, the last value wins.
      */
     public Builder<K, V> lease(Duration lease) {
       this.lease = lease;

@@ -92,6 +92,11 @@ public enum Metric {
       Type.COUNTER,
       "Completes refused because the lease had passed to another holder",
       C.CONSUMER),
+  DEDUP_RECLAIMS(
+      "exactly.dedup.reclaims",
+      Type.COUNTER,
+      "Records left for the next poll because less than half their claim's lease remained",
+      C.CONSUMER),
   DEDUP_STORE_LATENCY(
       "exactly.dedup.store.latency",
       Type.TIMER,
