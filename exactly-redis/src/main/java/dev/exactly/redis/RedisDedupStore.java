@@ -45,6 +45,11 @@ import java.util.UUID;
  * so complete and release, also scripts, act only on this caller's own claim. All keys of a batch
  * go to one server: use a single Redis or a primary with replicas, not Redis Cluster.
  *
+ * <p><b>Keeping completed keys.</b> A completed key forgotten by the server (a restart without an
+ * append-only log, an eviction) lets its effect run again on redelivery. At start the store reads
+ * the server's persistence and eviction settings and warns about those that can forget keys, or
+ * refuses to start with {@link Builder#requireDurableServer}.
+ *
  * <p>Thread-safe: Lettuce connections are; calls from several threads are pipelined on one
  * connection.
  */
@@ -240,6 +245,7 @@ public final class RedisDedupStore implements DedupStore {
     private String keyPrefix = "exactly:dedup:";
     private Duration timeout = Duration.ofSeconds(5);
     private Ticker ticker = Ticker.system();
+    private boolean requireDurableServer;
 
     private Builder(String uri, StatefulRedisConnection<byte[], byte[]> connection) {
       this.uri = uri;
@@ -276,13 +282,30 @@ public final class RedisDedupStore implements DedupStore {
     }
 
     /**
+     * Whether to refuse to start on a server that can forget a completed key before its retention
+     * ends; default {@code false}: such a server is named in a warning at start. Read from {@code
+     * CONFIG GET}: {@code appendonly no}, {@code appendfsync no}, or a {@code maxmemory-policy}
+     * other than {@code noeviction} (every dedup key has a time to live, so {@code volatile-*}
+     * policies evict them as well as {@code allkeys-*}). Where CONFIG is refused (managed Redis),
+     * the settings cannot be checked: the warning says so, and this setting refuses to start.
+     * Called twice, the last value wins.
+     */
+    public Builder requireDurableServer(boolean requireDurableServer) {
+      this.requireDurableServer = requireDurableServer;
+      return this;
+    }
+
+    /**
      * @throws DedupStoreException when Redis cannot be reached
+     * @throws dev.exactly.ConfigurationException when {@link #requireDurableServer} is on and the
+     *     server can forget completed keys, naming the setting, its value and the fix
      */
     public RedisDedupStore build() {
       if (connection != null) {
         RedisDedupStore store =
             new RedisDedupStore(null, connection, false, keyPrefix, "given connection", ticker);
         store.scripts.load(RedisScripts.Script.CLAIM);
+        ServerDurability.check(connection.sync(), "given connection", requireDurableServer);
         return store;
       }
       RedisURI redisUri = RedisURI.create(uri);
@@ -298,6 +321,12 @@ public final class RedisDedupStore implements DedupStore {
         StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
         RedisDedupStore store = new RedisDedupStore(client, c, true, keyPrefix, where, ticker);
         store.scripts.load(RedisScripts.Script.CLAIM);
+        try {
+          ServerDurability.check(c.sync(), where, requireDurableServer);
+        } catch (RuntimeException e) {
+          store.close();
+          throw e;
+        }
         return store;
       } catch (RedisException e) {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
