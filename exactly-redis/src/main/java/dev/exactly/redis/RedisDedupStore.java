@@ -50,6 +50,10 @@ import java.util.UUID;
  * the server's persistence and eviction settings and warns about those that can forget keys, or
  * refuses to start with {@link Builder#requireDurableServer}.
  *
+ * <p><b>Timeouts.</b> A claim or complete that times out on the client may still run on the server;
+ * the store then reads its keys back on the same connection, after the script, and reports what
+ * Redis holds instead of "nothing decided".
+ *
  * <p>Thread-safe: Lettuce connections are; calls from several threads are pipelined on one
  * connection.
  */
@@ -101,13 +105,20 @@ public final class RedisDedupStore implements DedupStore {
     String token = UUID.randomUUID().toString();
     byte[][] redisKeys = redisKeys(distinct);
     long now = ticker.millis();
-    List<Object> answers =
-        scripts.run(
-            "claim",
-            RedisScripts.Script.CLAIM,
-            redisKeys,
-            utf8("C" + token),
-            utf8(Long.toString(lease.toMillis())));
+    byte[] claimValue = utf8("C" + token);
+    List<Object> answers;
+    try {
+      answers =
+          scripts.run(
+              "claim",
+              RedisScripts.Script.CLAIM,
+              redisKeys,
+              claimValue,
+              utf8(Long.toString(lease.toMillis())));
+    } catch (RedisScripts.TimedOut e) {
+      // The script may have run: answer from what it left, so a claim made is used, not orphaned.
+      answers = ReadBack.claims(scripts, name(), redisKeys, claimValue, e);
+    }
     for (int i = 0; i < distinct.size(); i++) {
       String key = distinct.get(i);
       List<?> a = (List<?>) answers.get(i);
@@ -158,7 +169,12 @@ public final class RedisDedupStore implements DedupStore {
       args[1 + 2 * i] = utf8("C" + c.token());
       args[2 + 2 * i] = doneValue(c.token(), results.get(c.key()));
     }
-    List<Object> lost = scripts.run("complete", RedisScripts.Script.COMPLETE, keys, args);
+    List<Object> lost;
+    try {
+      lost = scripts.run("complete", RedisScripts.Script.COMPLETE, keys, args);
+    } catch (RedisScripts.TimedOut e) {
+      return ReadBack.lostCompletions(scripts, name(), list, keys, args, e);
+    }
     Set<String> out = new HashSet<>();
     for (Object k : lost) {
       byte[] b = (byte[]) k;
@@ -304,7 +320,7 @@ public final class RedisDedupStore implements DedupStore {
       if (connection != null) {
         RedisDedupStore store =
             new RedisDedupStore(null, connection, false, keyPrefix, "given connection", ticker);
-        store.scripts.load(RedisScripts.Script.CLAIM);
+        store.scripts.loadAll();
         ServerDurability.check(connection.sync(), "given connection", requireDurableServer);
         return store;
       }
@@ -320,7 +336,7 @@ public final class RedisDedupStore implements DedupStore {
       try {
         StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
         RedisDedupStore store = new RedisDedupStore(client, c, true, keyPrefix, where, ticker);
-        store.scripts.load(RedisScripts.Script.CLAIM);
+        store.scripts.loadAll();
         try {
           ServerDurability.check(c.sync(), where, requireDurableServer);
         } catch (RuntimeException e) {
