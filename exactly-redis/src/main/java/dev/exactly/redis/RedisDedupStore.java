@@ -45,6 +45,15 @@ import java.util.UUID;
  * so complete and release, also scripts, act only on this caller's own claim. All keys of a batch
  * go to one server: use a single Redis or a primary with replicas, not Redis Cluster.
  *
+ * <p><b>Keeping completed keys.</b> A completed key forgotten by the server (a restart without an
+ * append-only log, an eviction) lets its effect run again on redelivery. At start the store reads
+ * the server's persistence and eviction settings and warns about those that can forget keys, or
+ * refuses to start with {@link Builder#requireDurableServer}.
+ *
+ * <p><b>Timeouts.</b> A claim or complete that times out on the client may still run on the server;
+ * the store then reads its keys back on the same connection, after the script, and reports what
+ * Redis holds instead of "nothing decided".
+ *
  * <p>Thread-safe: Lettuce connections are; calls from several threads are pipelined on one
  * connection.
  */
@@ -96,13 +105,20 @@ public final class RedisDedupStore implements DedupStore {
     String token = UUID.randomUUID().toString();
     byte[][] redisKeys = redisKeys(distinct);
     long now = ticker.millis();
-    List<Object> answers =
-        scripts.run(
-            "claim",
-            RedisScripts.Script.CLAIM,
-            redisKeys,
-            utf8("C" + token),
-            utf8(Long.toString(lease.toMillis())));
+    byte[] claimValue = utf8("C" + token);
+    List<Object> answers;
+    try {
+      answers =
+          scripts.run(
+              "claim",
+              RedisScripts.Script.CLAIM,
+              redisKeys,
+              claimValue,
+              utf8(Long.toString(lease.toMillis())));
+    } catch (RedisScripts.TimedOut e) {
+      // The script may have run: answer from what it left, so a claim made is used, not orphaned.
+      answers = ReadBack.claims(scripts, name(), redisKeys, claimValue, e);
+    }
     for (int i = 0; i < distinct.size(); i++) {
       String key = distinct.get(i);
       List<?> a = (List<?>) answers.get(i);
@@ -153,7 +169,12 @@ public final class RedisDedupStore implements DedupStore {
       args[1 + 2 * i] = utf8("C" + c.token());
       args[2 + 2 * i] = doneValue(c.token(), results.get(c.key()));
     }
-    List<Object> lost = scripts.run("complete", RedisScripts.Script.COMPLETE, keys, args);
+    List<Object> lost;
+    try {
+      lost = scripts.run("complete", RedisScripts.Script.COMPLETE, keys, args);
+    } catch (RedisScripts.TimedOut e) {
+      return ReadBack.lostCompletions(scripts, name(), list, keys, args, e);
+    }
     Set<String> out = new HashSet<>();
     for (Object k : lost) {
       byte[] b = (byte[]) k;
@@ -240,6 +261,7 @@ public final class RedisDedupStore implements DedupStore {
     private String keyPrefix = "exactly:dedup:";
     private Duration timeout = Duration.ofSeconds(5);
     private Ticker ticker = Ticker.system();
+    private boolean requireDurableServer;
 
     private Builder(String uri, StatefulRedisConnection<byte[], byte[]> connection) {
       this.uri = uri;
@@ -276,13 +298,30 @@ public final class RedisDedupStore implements DedupStore {
     }
 
     /**
+     * Whether to refuse to start on a server that can forget a completed key before its retention
+     * ends; default {@code false}: such a server is named in a warning at start. Read from {@code
+     * CONFIG GET}: {@code appendonly no}, {@code appendfsync no}, or a {@code maxmemory-policy}
+     * other than {@code noeviction} (every dedup key has a time to live, so {@code volatile-*}
+     * policies evict them as well as {@code allkeys-*}). Where CONFIG is refused (managed Redis),
+     * the settings cannot be checked: the warning says so, and this setting refuses to start.
+     * Called twice, the last value wins.
+     */
+    public Builder requireDurableServer(boolean requireDurableServer) {
+      this.requireDurableServer = requireDurableServer;
+      return this;
+    }
+
+    /**
      * @throws DedupStoreException when Redis cannot be reached
+     * @throws dev.exactly.ConfigurationException when {@link #requireDurableServer} is on and the
+     *     server can forget completed keys, naming the setting, its value and the fix
      */
     public RedisDedupStore build() {
       if (connection != null) {
         RedisDedupStore store =
             new RedisDedupStore(null, connection, false, keyPrefix, "given connection", ticker);
-        store.scripts.load(RedisScripts.Script.CLAIM);
+        store.scripts.loadAll();
+        ServerDurability.check(connection.sync(), "given connection", requireDurableServer);
         return store;
       }
       RedisURI redisUri = RedisURI.create(uri);
@@ -297,7 +336,13 @@ public final class RedisDedupStore implements DedupStore {
       try {
         StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
         RedisDedupStore store = new RedisDedupStore(client, c, true, keyPrefix, where, ticker);
-        store.scripts.load(RedisScripts.Script.CLAIM);
+        store.scripts.loadAll();
+        try {
+          ServerDurability.check(c.sync(), where, requireDurableServer);
+        } catch (RuntimeException e) {
+          store.close();
+          throw e;
+        }
         return store;
       } catch (RedisException e) {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

@@ -1,6 +1,7 @@
 package dev.exactly.redis;
 
 import dev.exactly.dedup.DedupStoreException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -12,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The three Lua scripts that decide claims, completions and releases atomically on the server, and
- * running them by SHA, loading a script again when the server has lost it.
+ * The Lua scripts that decide claims, completions and releases atomically on the server, the one
+ * that reads keys back after a call timed out, and running them by SHA, loading a script again when
+ * the server has lost it.
  */
 final class RedisScripts {
   private static final String CLAIM =
@@ -54,11 +56,22 @@ final class RedisScripts {
       return 0
       """;
 
+  // What a timed-out call left: per key, its remaining time and its value.
+  private static final String READ =
+      """
+      local out = {}
+      for i = 1, #KEYS do
+        out[i] = {redis.call('PTTL', KEYS[i]), redis.call('GET', KEYS[i])}
+      end
+      return out
+      """;
+
   /** The scripts, by the call they serve. */
   enum Script {
     CLAIM(RedisScripts.CLAIM),
     COMPLETE(RedisScripts.COMPLETE),
-    RELEASE(RedisScripts.RELEASE);
+    RELEASE(RedisScripts.RELEASE),
+    READ(RedisScripts.READ);
 
     final String source;
 
@@ -77,10 +90,24 @@ final class RedisScripts {
   }
 
   /**
+   * A call that Redis did not answer in time. The script was sent and may have run, or may still
+   * run: Redis runs one connection's commands in order, so the next call on this connection sees
+   * what it did.
+   */
+  static final class TimedOut extends DedupStoreException {
+    private static final long serialVersionUID = 1L;
+
+    TimedOut(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
    * Runs {@code script}.
    *
    * @param what the call, for the message
-   * @throws DedupStoreException when Redis fails the call; nothing was decided
+   * @throws TimedOut when Redis did not answer in time: the script may have run
+   * @throws DedupStoreException when Redis fails the call otherwise; nothing was decided
    */
   List<Object> run(String what, Script script, byte[][] keys, byte[]... args) {
     RedisCommands<byte[], byte[]> commands = connection.sync();
@@ -93,6 +120,15 @@ final class RedisScripts {
         // The server lost its script cache (restart, SCRIPT FLUSH): load it again, once.
         return commands.evalsha(load(script), ScriptOutputType.MULTI, keys, args);
       }
+    } catch (RedisCommandTimeoutException e) {
+      throw new TimedOut(
+          storeName
+              + " could not "
+              + what
+              + " in time ("
+              + e.getMessage()
+              + "); it was sent and may have run",
+          e);
     } catch (RedisException e) {
       throw new DedupStoreException(
           storeName
@@ -102,6 +138,18 @@ final class RedisScripts {
               + e.getMessage()
               + "); nothing was decided for this call, retry it later",
           e);
+    }
+  }
+
+  /**
+   * Loads every script into the server's cache, so that a call that times out is the script itself,
+   * not its loading.
+   *
+   * @throws RedisException when Redis cannot be reached
+   */
+  void loadAll() {
+    for (Script script : Script.values()) {
+      load(script);
     }
   }
 

@@ -171,6 +171,24 @@ public sealed interface Dialect permits PostgreSqlDialect, MariaDbDialect, H2Dia
   }
 
   /**
+   * Whether {@code e} comes from the values written rather than from the database's state: a data
+   * exception, a constraint violation, or an error raised by a trigger or procedure. Such an error
+   * is the fault of a record, however many records meet it.
+   */
+  boolean causedByData(SQLException e);
+
+  /**
+   * What identifies {@code error} as a failure of the database rather than of the rows written: the
+   * SQLState and vendor code of the first SQLException in its chain, or empty when that error is
+   * {@link #causedByData caused by the data} or no SQLException with a SQLState is in the chain
+   * (the caller's own exception). Two disjoint sets of records that fail with the same signature
+   * meet one outage, not two bad records.
+   */
+  default Optional<String> outageSignature(Throwable error) {
+    return Sql.outageSignature(error, this::causedByData);
+  }
+
+  /**
    * A statement that bounds, until the current transaction ends, how long each later statement in
    * it waits for a row lock, failing with {@link SqlErrorKind#LOCK_TIMEOUT} (transient) instead;
    * empty where every session's wait is bounded already (MariaDB's {@code

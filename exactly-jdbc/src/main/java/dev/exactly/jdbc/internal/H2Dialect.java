@@ -132,6 +132,11 @@ final class H2Dialect implements Dialect {
     return Sql.classify(error, H2Dialect::kindOf);
   }
 
+  @Override
+  public boolean causedByData(SQLException e) {
+    return Sql.dataState(e.getSQLState());
+  }
+
   private static SqlErrorKind kindOf(SQLException e) {
     return switch (e.getErrorCode()) {
       case DEADLOCK_1 -> SqlErrorKind.DEADLOCK;

@@ -36,6 +36,17 @@ final class MariaDbDialect implements Dialect {
   private static final int CR_SERVER_LOST = 2013;
   private static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
   private static final int ER_SPECIFIC_ACCESS_DENIED = 1227;
+  // --read-only (and MySQL's super_read_only); the one option that stops a sink's writes
+  private static final int ER_OPTION_PREVENTS_STATEMENT = 1290;
+  private static final int ER_READ_ONLY_MODE = 1836;
+  private static final int ER_STATEMENT_TIMEOUT = 1969; // max_statement_time
+  private static final int ER_QUERY_TIMEOUT = 3024; // MySQL's max_execution_time
+  private static final int ER_QUERY_INTERRUPTED = 1317; // KILL QUERY
+  private static final int ER_CON_COUNT_ERROR = 1040;
+  private static final int ER_TOO_MANY_USER_CONNECTIONS = 1203;
+  private static final int ER_DISK_FULL = 1021;
+  private static final int ER_OUTOFMEMORY = 1037;
+  private static final int ER_OUT_OF_RESOURCES = 1041;
 
   private MariaDbDialect() {}
 
@@ -170,6 +181,19 @@ final class MariaDbDialect implements Dialect {
       case CR_SERVER_LOST:
       case ER_CLIENT_INTERACTION_TIMEOUT:
         return SqlErrorKind.CONNECTION_LOST;
+      case ER_OPTION_PREVENTS_STATEMENT:
+      case ER_READ_ONLY_MODE:
+        return SqlErrorKind.READ_ONLY;
+      case ER_STATEMENT_TIMEOUT:
+      case ER_QUERY_TIMEOUT:
+      case ER_QUERY_INTERRUPTED:
+        return SqlErrorKind.STATEMENT_CANCELLED;
+      case ER_CON_COUNT_ERROR:
+      case ER_TOO_MANY_USER_CONNECTIONS:
+      case ER_DISK_FULL:
+      case ER_OUTOFMEMORY:
+      case ER_OUT_OF_RESOURCES:
+        return SqlErrorKind.RESOURCES_EXHAUSTED;
       default:
         break;
     }
@@ -183,6 +207,13 @@ final class MariaDbDialect implements Dialect {
       return SqlErrorKind.SERIALIZATION_FAILURE;
     }
     return SqlErrorKind.OTHER;
+  }
+
+  @Override
+  public boolean causedByData(SQLException e) {
+    // class 45: SIGNAL in a trigger or procedure, such as one refusing a row
+    return Sql.dataState(e.getSQLState())
+        || (e.getSQLState() != null && e.getSQLState().startsWith("45"));
   }
 
   @Override

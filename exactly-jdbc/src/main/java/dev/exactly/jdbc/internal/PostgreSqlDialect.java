@@ -196,10 +196,29 @@ final class PostgreSqlDialect implements Dialect {
       case "40P01" -> SqlErrorKind.DEADLOCK;
       case "55P03" -> SqlErrorKind.LOCK_TIMEOUT;
       case "23505" -> SqlErrorKind.DUPLICATE_KEY;
-      // admin_shutdown, crash_shutdown, cannot_connect_now: the session is gone
-      case "57P01", "57P02", "57P03" -> SqlErrorKind.CONNECTION_LOST;
-      default -> Sql.connectionState(state) ? SqlErrorKind.CONNECTION_LOST : SqlErrorKind.OTHER;
+      // read_only_sql_transaction: default_transaction_read_only or a hot standby, as after a
+      // failover
+      case "25006" -> SqlErrorKind.READ_ONLY;
+      // query_canceled: statement_timeout or pg_cancel_backend
+      case "57014" -> SqlErrorKind.STATEMENT_CANCELLED;
+      // admin_shutdown, crash_shutdown, cannot_connect_now, idle_session_timeout, and
+      // idle_in_transaction_session_timeout: the session is gone
+      case "57P01", "57P02", "57P03", "57P05", "25P03" -> SqlErrorKind.CONNECTION_LOST;
+      default -> {
+        if (Sql.connectionState(state)) {
+          yield SqlErrorKind.CONNECTION_LOST;
+        }
+        // class 53, insufficient resources: disk full, out of memory, too many connections
+        yield state.startsWith("53") ? SqlErrorKind.RESOURCES_EXHAUSTED : SqlErrorKind.OTHER;
+      }
     };
+  }
+
+  @Override
+  public boolean causedByData(SQLException e) {
+    // class P0: RAISE in PL/pgSQL, such as a trigger refusing a row
+    return Sql.dataState(e.getSQLState())
+        || (e.getSQLState() != null && e.getSQLState().startsWith("P0"));
   }
 
   @Override

@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /** Helpers the dialects share: placeholders, column lists, and walking an error's chain. */
@@ -128,6 +130,36 @@ public final class Sql {
       t = t.getCause();
     }
     return SqlErrorKind.OTHER;
+  }
+
+  /**
+   * The SQLState and vendor code of the first {@link SQLException} in {@code error}'s causes that
+   * has a SQLState and is not {@code causedByData}; empty when there is none (the error came from
+   * the data or from outside the database).
+   */
+  static Optional<String> outageSignature(Throwable error, Predicate<SQLException> causedByData) {
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Throwable t = error; t != null && seen.size() < MAX_CHAIN && seen.add(t); ) {
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        return causedByData.test(sql)
+            ? Optional.empty()
+            : Optional.of(sql.getSQLState() + "/" + sql.getErrorCode());
+      }
+      t = t.getCause();
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * SQL-standard classes of errors that the values written cause: 22 data exception, 23 integrity
+   * constraint violation, 27 triggered data change violation, 44 WITH CHECK OPTION violation.
+   */
+  static boolean dataState(String state) {
+    return state != null
+        && (state.startsWith("22")
+            || state.startsWith("23")
+            || state.startsWith("27")
+            || state.startsWith("44"));
   }
 
   /** SQLState class 08 is a connection exception in every database. */

@@ -13,6 +13,21 @@ public enum SqlErrorKind {
   DEADLOCK(true),
   /** A row or table lock was not granted in time: retry the whole transaction. */
   LOCK_TIMEOUT(true),
+  /**
+   * The database refuses writes for now: a primary demoted in a failover, a replica promoted not
+   * yet, a database set read-only for maintenance. Retry until it accepts them again.
+   */
+  READ_ONLY(true),
+  /**
+   * The statement was cancelled before it finished: a statement timeout, or an administrator
+   * cancelling queries. The database was slow or busy, not the rows wrong: retry.
+   */
+  STATEMENT_CANCELLED(true),
+  /**
+   * The server ran out of something it needs for any work (connections, memory, disk): retry once
+   * it has recovered.
+   */
+  RESOURCES_EXHAUSTED(true),
   /** A unique index refused a row: retrying the same statement gives the same answer. */
   DUPLICATE_KEY(false),
   /** Anything else: a bug, bad data or a schema problem; retrying will not help. */

@@ -3,11 +3,13 @@ package dev.exactly.jdbc.sink;
 import dev.exactly.FaultPoint;
 import dev.exactly.jdbc.internal.Transactions;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -71,6 +73,34 @@ final class BatchTransaction<K, V> {
     ctx.own.committed(next);
     ctx.settings.faults().reached(FaultPoint.SINK_AFTER_DB_COMMIT);
     return Outcome.COMMITTED;
+  }
+
+  /**
+   * Runs the handler on {@code items} in a transaction that always rolls back: whether they fail
+   * alone, and how, with nothing written and no offset moved.
+   *
+   * @return the failure, empty when the handler succeeded
+   */
+  Optional<Exception> probe(List<PolledRecord<K, V>> items) {
+    List<ConsumerRecord<K, V>> records = new ArrayList<>(items.size());
+    items.forEach(i -> records.add(i.typed()));
+    try (Connection c = ctx.dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      Exception failure = null;
+      try {
+        callHandler(Collections.unmodifiableList(records), c);
+      } catch (Exception e) {
+        failure = e;
+      }
+      c.rollback();
+      if (autoCommit) {
+        c.setAutoCommit(true);
+      }
+      return Optional.ofNullable(failure);
+    } catch (SQLException e) {
+      return Optional.of(e);
+    }
   }
 
   private void callHandler(List<ConsumerRecord<K, V>> records, Connection c) throws Exception {

@@ -5,6 +5,7 @@ import dev.exactly.internal.TypedRecords;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
@@ -13,7 +14,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a poll's records: cuts them into transactions bounded by records and bytes, retries a
- * transient failure, and bisects any other until the record at fault stands alone and is given up.
+ * transient failure or an outage, and bisects any other until the record at fault stands alone and
+ * is given up.
+ *
+ * <p>An outage is an error that is not transient by its code but that every record meets alike: a
+ * failed batch whose two halves, each tried alone in a transaction that rolls back, fail with the
+ * same database error (SQLState and vendor code) that the data does not explain (see {@link
+ * dev.exactly.jdbc.internal.Dialect#outageSignature}). Bisecting it would give up every record, so
+ * it is retried like a transient error instead. Until a batch commits again, a lone record that
+ * fails with the same error is taken as meeting the same outage.
  */
 final class BatchWriter<K, V> {
   private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
@@ -23,6 +32,9 @@ final class BatchWriter<K, V> {
   private final BatchTransaction<K, V> transaction;
   private final DeadLetterPath<K, V> deadLetters;
   private final RefusedCommits<K, V> refused;
+
+  /** The signature of the outage met since the last commit, if any. */
+  private String outage;
 
   BatchWriter(
       SinkContext<K, V> ctx,
@@ -92,6 +104,7 @@ final class BatchWriter<K, V> {
     while (!batch.isEmpty() && ctx.running()) {
       BatchTransaction.Outcome outcome = transaction.run(batch, true);
       if (outcome.committed()) {
+        outage = null;
         return;
       }
       if (!outcome.refused().isEmpty()) {
@@ -100,7 +113,7 @@ final class BatchWriter<K, V> {
         continue;
       }
       Exception error = outcome.error();
-      if (ctx.dialect.isTransient(error)) {
+      if (ctx.dialect.isTransient(error) || isOutage(batch, error)) {
         if (ctx.settings.retry().canRetryAfter(attempt)) {
           ctx.metrics.retries.increment();
           Duration wait = ctx.settings.retry().backoffAfter(attempt);
@@ -131,5 +144,39 @@ final class BatchWriter<K, V> {
       runBatch(second);
       return;
     }
+  }
+
+  /**
+   * Whether {@code batch} failed with {@code error} because of an outage rather than a record: both
+   * halves fail alone with the same database error, or, for a lone record, the outage met since the
+   * last commit.
+   */
+  private boolean isOutage(List<PolledRecord<K, V>> batch, Exception error) {
+    Optional<String> signature = ctx.dialect.outageSignature(error);
+    if (signature.isEmpty()) {
+      return false;
+    }
+    if (batch.size() == 1) {
+      return signature.get().equals(outage);
+    }
+    int half = batch.size() / 2;
+    for (List<PolledRecord<K, V>> part :
+        List.of(batch.subList(0, half), batch.subList(half, batch.size()))) {
+      Optional<Exception> failed = transaction.probe(part);
+      if (failed.isEmpty() || !ctx.dialect.outageSignature(failed.get()).equals(signature)) {
+        return false;
+      }
+    }
+    if (!signature.get().equals(outage)) {
+      log.warn(
+          "db sink {}: both halves of a batch of {} fail alike ({}): an outage, not a poison"
+              + " record; retrying instead of bisecting: {}",
+          ctx.instanceId(),
+          batch.size(),
+          signature.get(),
+          error.toString());
+    }
+    outage = signature.get();
+    return true;
   }
 }
