@@ -15,7 +15,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -48,15 +47,17 @@ final class PositionStore {
     this.ticker = ticker;
   }
 
-  /** Creates the topic, compacted with one partition, unless it exists. */
+  /**
+   * Creates the topic, compacted with one partition, unless it exists; replicated as {@link
+   * RelayTopics} says.
+   */
   void createTopicIfAbsent() throws InterruptedException {
-    Map<String, Object> props = common(clientProperties);
-    try (Admin admin = Admin.create(props)) {
-      NewTopic t =
-          new NewTopic(topic, Optional.of(1), Optional.empty())
-              .configs(
-                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-      admin.createTopics(List.of(t)).all().get();
+    try (Admin admin = Admin.create(adminProperties(clientProperties))) {
+      RelayTopics.create(
+          admin,
+          topic,
+          Optional.of(1),
+          Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw new IllegalStateException(
