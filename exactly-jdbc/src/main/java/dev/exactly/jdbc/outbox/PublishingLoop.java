@@ -111,13 +111,16 @@ final class PublishingLoop {
             || batch.dropped() > 0) {
           TopicGuard.Verdict verdict = guard.check(batch.rows());
           if (verdict instanceof TopicGuard.Wait wait) {
-            log.warn(
-                "relay {}: holding a batch: topic {} cannot take a row ({}); waiting up to {}"
-                    + " before its rows go to the dead-letter topic",
-                s.name(),
-                wait.topic(),
-                wait.why(),
-                s.missingTopicTimeout());
+            // Once per topic: the relay looks again every second until the wait is over.
+            if (wait.first()) {
+              log.warn(
+                  "relay {}: holding a batch: topic {} cannot take a row ({}); waiting up to {}"
+                      + " before its rows go to the dead-letter topic",
+                  s.name(),
+                  wait.topic(),
+                  wait.why(),
+                  s.missingTopicTimeout());
+            }
             Waits.sleepWhile(ticker, TOPIC_RECHECK, () -> !closing.getAsBoolean());
             continue;
           }

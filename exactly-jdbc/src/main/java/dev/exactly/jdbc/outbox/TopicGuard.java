@@ -68,8 +68,12 @@ final class TopicGuard implements AutoCloseable {
   /** Publish it; the rows named in {@code refused} go to the dead-letter topic. */
   record Publish(Map<Long, KafkaException> refused) implements Verdict {}
 
-  /** Do not publish it yet: a row's topic is missing or forbidden, and its wait is not over. */
-  record Wait(String topic, String why) implements Verdict {}
+  /**
+   * Do not publish it yet: a row's topic is missing or forbidden, and its wait is not over.
+   *
+   * @param first whether this is the first time that topic is seen missing or forbidden
+   */
+  record Wait(String topic, String why, boolean first) implements Verdict {}
 
   Verdict check(List<OutboxRow> rows) throws InterruptedException {
     Set<String> unknown = new HashSet<>();
@@ -86,9 +90,10 @@ final class TopicGuard implements AutoCloseable {
       if (why == null) {
         continue;
       }
+      boolean first = !refusedSince.containsKey(row.topic());
       long since = refusedSince.computeIfAbsent(row.topic(), t -> now);
       if (now - since < timeout.toNanos()) {
-        return new Wait(row.topic(), why.getMessage());
+        return new Wait(row.topic(), why.getMessage(), first);
       }
       refused.put(row.id(), why);
     }
