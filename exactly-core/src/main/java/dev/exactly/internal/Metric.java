@@ -128,7 +128,22 @@ public enum Metric {
   OUTBOX_GAPS_ABANDONED(
       "exactly.outbox.gaps.abandoned",
       Type.COUNTER,
-      "Gaps given up after the gap timeout (their transaction rolled back)",
+      "Gaps given up because no open transaction can commit them (their transaction rolled back)",
+      C.RELAY),
+  OUTBOX_GAPS_TIMED_OUT(
+      "exactly.outbox.gaps.timed.out",
+      Type.COUNTER,
+      "Gaps given up after the gap timeout because the database does not show open transactions",
+      C.RELAY),
+  OUTBOX_GAPS_DROPPED(
+      "exactly.outbox.gaps.dropped",
+      Type.COUNTER,
+      "Awaited ids given up without proof: over the position's limit, or in a jump awaited too long",
+      C.RELAY),
+  OUTBOX_LATE_ROWS(
+      "exactly.outbox.late.rows",
+      Type.COUNTER,
+      "Rows published after the gap timeout had given their id up",
       C.RELAY),
   OUTBOX_DELETED(
       "exactly.outbox.deleted", Type.COUNTER, "Published rows deleted by cleanup", C.RELAY),

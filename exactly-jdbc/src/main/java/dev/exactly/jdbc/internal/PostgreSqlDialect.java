@@ -272,15 +272,21 @@ final class PostgreSqlDialect implements Dialect {
   @Override
   public Optional<TransactionHorizon> transactionHorizon(Connection connection)
       throws SQLException {
-    // Sessions of other roles show a NULL state to a role without pg_read_all_stats: then we
-    // cannot tell, and say so. Prepared (two-phase) transactions have no session; count them too.
+    // Sessions of other roles show a NULL state (and a NULL backend_type, so they must not be
+    // filtered out by it) to a role without pg_read_all_stats: then we cannot tell, and say so.
+    // Prepared (two-phase) transactions have no session, and
+    // pg_prepared_xacts shows only when they were PREPAREd, not when they took their ids: one
+    // prepared after a gap was first seen would look younger than it. Any prepared transaction
+    // in this database therefore counts as open since forever (the epoch), until it is
+    // committed or rolled back.
     String sql =
         "SELECT clock_timestamp(),"
-            + " LEAST(MIN(xact_start), (SELECT MIN(prepared) FROM pg_prepared_xacts"
-            + " WHERE database = current_database())),"
+            + " LEAST(MIN(xact_start), (SELECT 'epoch'::timestamptz FROM pg_prepared_xacts"
+            + " WHERE database = current_database() LIMIT 1)),"
             + " COALESCE(BOOL_OR(state IS NULL), false)"
             + " FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
-            + " AND datname = current_database() AND backend_type = 'client backend'";
+            + " AND datname = current_database()"
+            + " AND (backend_type = 'client backend' OR backend_type IS NULL)";
     try (PreparedStatement ps = connection.prepareStatement(sql);
         ResultSet rs = ps.executeQuery()) {
       rs.next();

@@ -93,12 +93,15 @@ final class BatchPublisher implements AutoCloseable {
    * Publishes the batch's rows and its position in one Kafka transaction. The commit runs on the
    * committer thread while this thread runs {@code readAhead}, if given.
    *
+   * @param toDeadLetter rows to send to the dead-letter topic instead of their own, with why
    * @return whether it committed; false after an abort, when the batch is to be read again
    * @throws ProducerStopped when this relay must stop: fenced, or refused for good
    */
-  boolean publish(OutboxReader.Batch batch, ReadAhead readAhead)
+  boolean publish(
+      OutboxReader.Batch batch, ReadAhead readAhead, Map<Long, KafkaException> toDeadLetter)
       throws InterruptedException, ProducerStopped {
     List<OutboxRow> rows = batch.rows();
+    poison.putAll(toDeadLetter);
     // Each failure instance with the row that met it first. Once the transaction is in error, Kafka
     // fails the records still waiting to be sent with that same instance (the sender aborts them
     // with its last error), so only the first row to see an instance is the row refused; the

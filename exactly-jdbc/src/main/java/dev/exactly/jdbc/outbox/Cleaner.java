@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * Deletes published rows older than the retention, a small batch per statement (each its own
  * transaction, by primary key), so writers never wait on a long delete. Only ids the committed
- * position covers are deleted: at most the high-water mark and not an awaited gap.
+ * position covers are deleted: at most the high-water mark, not an awaited gap and not an id given
+ * up by the gap timeout that is still read.
  *
  * <p>It reads the oldest rows in id order and stops at the first one younger than the retention:
  * ids are taken in time order, so the rows after it are (nearly all) younger too. Filtering on the
@@ -57,7 +58,9 @@ final class Cleaner {
               young = true;
               break;
             }
-            if (!published.gaps().containsKey(id)) {
+            // An id given up by the gap timeout is still awaited: its row, if it appears, is
+            // published late, so it must not be deleted first.
+            if (!published.gaps().containsKey(id) && !published.givenUp().containsKey(id)) {
               ids.add(id);
             }
           }

@@ -1,13 +1,11 @@
 package dev.exactly.jdbc.outbox;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +21,10 @@ final class DeadLetterTopic {
 
   private DeadLetterTopic() {}
 
-  /** Creates {@code topic} with the broker's default partitions and replication, if absent. */
+  /**
+   * Creates {@code topic} with the broker's default partitions, replicated as {@link RelayTopics}
+   * says, if absent.
+   */
   static void createIfAbsent(String topic, Map<String, ?> clientProperties)
       throws InterruptedException {
     Map<String, Object> props = new HashMap<>();
@@ -35,10 +36,7 @@ final class DeadLetterTopic {
           }
         });
     try (Admin admin = Admin.create(props)) {
-      admin
-          .createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())))
-          .all()
-          .get();
+      RelayTopics.create(admin, topic, Optional.empty(), Map.of());
       log.info("created the outbox dead-letter topic {}", topic);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {

@@ -17,6 +17,9 @@ final class OutboxMetrics {
   private final AtomicLong gaps = new AtomicLong();
   private final Counter published;
   private final Counter abandoned;
+  private final Counter timedOut;
+  private final Counter dropped;
+  private final Counter late;
   private final Counter deleted;
   private final Counter deadLettered;
   private final Counter aborted;
@@ -28,6 +31,9 @@ final class OutboxMetrics {
     meters.gauge(Metric.OUTBOX_GAPS, gaps, AtomicLong::get);
     published = meters.counter(Metric.RECORDS_COMMITTED);
     abandoned = meters.counter(Metric.OUTBOX_GAPS_ABANDONED);
+    timedOut = meters.counter(Metric.OUTBOX_GAPS_TIMED_OUT);
+    dropped = meters.counter(Metric.OUTBOX_GAPS_DROPPED);
+    late = meters.counter(Metric.OUTBOX_LATE_ROWS);
     deleted = meters.counter(Metric.OUTBOX_DELETED);
     deadLettered = meters.counter(Metric.DEAD_LETTERS);
     aborted = meters.counter(Metric.ABORTS);
@@ -50,6 +56,18 @@ final class OutboxMetrics {
 
   void abandoned(int n) {
     abandoned.increment(n);
+  }
+
+  void timedOut(int n) {
+    timedOut.increment(n);
+  }
+
+  void dropped(long n) {
+    dropped.increment(n);
+  }
+
+  void late(int n) {
+    late.increment(n);
   }
 
   void deleted(int n) {

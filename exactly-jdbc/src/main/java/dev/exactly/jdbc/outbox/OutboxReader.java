@@ -3,6 +3,7 @@ package dev.exactly.jdbc.outbox;
 import dev.exactly.Ticker;
 import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.internal.Dialect.TransactionHorizon;
+import dev.exactly.jdbc.outbox.RelayPosition.Clock;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,7 +26,8 @@ import java.util.TreeMap;
  * no longer appear. It can no longer appear once no transaction is open that started before the gap
  * was first seen (the id was taken before that moment, by a transaction that had started): the
  * database says so where it can ({@link Dialect#transactionHorizon}). Elsewhere a gap is given up
- * after the gap timeout.
+ * after the gap timeout (the fallback), and still read for a while after: a row that appears there
+ * after all is published late, never skipped.
  *
  * <p>The order of the steps matters: the horizon is read before the gaps are read again, so a
  * transaction that ends just before the horizon check is seen by the re-read. New rows and awaited
@@ -54,29 +56,68 @@ final class OutboxReader {
   /** A jump of more than {@link #MAX_GAP_RUN} ids seen above this high-water mark, or -1. */
   private long jumpAbove = -1;
 
-  private long jumpSeenAt;
+  /** When the jump was first seen: the relay's ticker, and the database's clock when it shows. */
+  private long jumpSeenNanos;
 
+  private long jumpSeenDatabase;
+
+  /** How long ids given up by the gap timeout are still read. */
+  private final Duration watchGivenUp;
+
+  /**
+   * @param watchGivenUp how long ids given up by the gap timeout are still read
+   */
   OutboxReader(
-      OutboxTable table, Dialect dialect, int batchSize, Duration gapTimeout, Ticker ticker) {
+      OutboxTable table,
+      Dialect dialect,
+      int batchSize,
+      Duration gapTimeout,
+      Duration watchGivenUp,
+      Ticker ticker) {
     this.table = table;
     this.dialect = dialect;
     this.batchSize = batchSize;
     this.gapTimeout = gapTimeout;
+    this.watchGivenUp = watchGivenUp;
     this.ticker = ticker;
   }
 
   /**
    * The rows to publish next, late rows first, and the position once they are published.
    *
-   * @param abandoned gaps given up in this call, for metrics
+   * @param abandoned gaps given up in this call because no open transaction can commit them
+   * @param timedOut gaps given up in this call after the gap timeout, where the database could not
+   *     show open transactions (the fallback); still read for a while, see {@link RelayPosition}
+   * @param dropped ids given up in this call without proof: beyond {@link RelayPosition#MAX_IDS},
+   *     or in a jump awaited longer than the gap timeout
+   * @param late rows among {@code rows} that appeared in an id already given up
+   * @param horizonRead whether this call asked the database for open transactions (only when it
+   *     awaits ids)
+   * @param fallback whether the database could not show them when asked
    */
-  record Batch(List<OutboxRow> rows, RelayPosition next, int abandoned) {}
+  record Batch(
+      List<OutboxRow> rows,
+      RelayPosition next,
+      int abandoned,
+      int timedOut,
+      long dropped,
+      List<Long> late,
+      boolean horizonRead,
+      boolean fallback) {}
 
   Batch next(Connection connection, RelayPosition from) throws SQLException {
     Map<Long, Long> gaps = new TreeMap<>(from.gaps());
+    Map<Long, Long> givenUp = new TreeMap<>(from.givenUp());
+    boolean horizonRead = !gaps.isEmpty() || jumpAbove >= 0;
+    Optional<TransactionHorizon> horizon =
+        horizonRead ? dialect.transactionHorizon(connection) : Optional.empty();
+    Clock clock = horizon.isPresent() ? Clock.DATABASE : Clock.RELAY;
+    // Times on the database's clock and on the relay's are never compared: when the clock
+    // changes (a privilege granted or revoked, a session of another role appearing), every gap
+    // is timed again from now, which only makes the relay wait longer.
+    boolean retime = from.clock() != Clock.NONE && from.clock() != clock;
     List<Long> expired = new ArrayList<>();
     if (!gaps.isEmpty()) {
-      Optional<TransactionHorizon> horizon = dialect.transactionHorizon(connection);
       long now = horizon.map(h -> h.now().toEpochMilli()).orElseGet(ticker::millis);
       long oldestOpen =
           horizon
@@ -85,7 +126,7 @@ final class OutboxReader {
               .orElse(Long.MAX_VALUE);
       for (Map.Entry<Long, Long> gap : gaps.entrySet()) {
         long seen = gap.getValue();
-        if (seen < 0) {
+        if (seen < 0 || retime) {
           // First seen in the last poll: time it now, after the read that revealed it.
           gap.setValue(now);
         } else if (horizon.isPresent() ? oldestOpen > seen : now - seen >= gapTimeout.toMillis()) {
@@ -93,13 +134,16 @@ final class OutboxReader {
         }
       }
     }
+    long nowRelay = ticker.millis();
+    givenUp.values().removeIf(at -> nowRelay - at >= watchGivenUp.toMillis());
     // New rows and the lowest awaited ids in ONE statement, so one snapshot: the rows of a
     // transaction become visible together, and one that commits between two reads could
     // otherwise show its higher ids before its awaited lower ones (out of order within a key).
     // The limit leaves room for every awaited id asked for, so none is cut off and mistaken for
-    // still missing.
+    // still missing. Ids given up by the fallback are read too: a row there is published late.
     long high = from.highWater();
     List<Long> gapIds = new ArrayList<>(gaps.keySet());
+    gapIds.addAll(givenUp.keySet());
     List<Long> first = gapIds.subList(0, Math.min(gapIds.size(), IN_LIST));
     List<OutboxRow> rows = new ArrayList<>();
     try (PreparedStatement ps =
@@ -123,20 +167,31 @@ final class OutboxReader {
       }
     }
     rows.sort(Comparator.comparingLong(OutboxRow::id));
+    List<Long> late = new ArrayList<>();
+    long dropped = 0;
     for (int i = 0; i < rows.size(); i++) {
       OutboxRow row = rows.get(i);
       if (row.id() <= from.highWater()) {
         gaps.remove(row.id());
+        if (givenUp.remove(row.id()) != null) {
+          late.add(row.id());
+        }
         continue;
       }
-      if (row.id() - high - 1 > MAX_GAP_RUN && !jumpSettled(connection, high)) {
-        // Too many ids to await one by one: stop short of the jump and read again from here
-        // until no transaction that could hold one of them is open. Rows committed in the
-        // jump meanwhile are read as ordinary rows.
-        rows.subList(i, rows.size()).clear();
-        break;
-      }
-      if (row.id() - high - 1 <= MAX_GAP_RUN) {
+      long jump = row.id() - high - 1;
+      if (jump > MAX_GAP_RUN) {
+        Boolean settled = jumpSettled(horizon, high);
+        if (settled == null) {
+          // Too many ids to await one by one: stop short of the jump and read again from here
+          // until no transaction that could hold one of them is open. Rows committed in the
+          // jump meanwhile are read as ordinary rows.
+          rows.subList(i, rows.size()).clear();
+          break;
+        }
+        if (!settled) {
+          dropped += jump;
+        }
+      } else {
         for (long missing = high + 1; missing < row.id(); missing++) {
           gaps.put(missing, -1L);
         }
@@ -144,36 +199,71 @@ final class OutboxReader {
       high = row.id();
     }
     int abandoned = 0;
+    int timedOut = 0;
     for (Long id : expired) {
       if (gaps.remove(id) != null) {
-        abandoned++;
+        if (horizon.isPresent()) {
+          abandoned++;
+        } else {
+          givenUp.put(id, nowRelay);
+          timedOut++;
+        }
       }
     }
-    return new Batch(rows, new RelayPosition(high, gaps), abandoned);
+    RelayPosition.Capped capped =
+        new RelayPosition(
+                high,
+                gaps,
+                gaps.values().stream().anyMatch(t -> t >= 0) ? clock : Clock.NONE,
+                givenUp)
+            .capped();
+    return new Batch(
+        rows,
+        capped.position(),
+        abandoned,
+        timedOut,
+        dropped + capped.dropped(),
+        late,
+        horizonRead,
+        horizonRead && horizon.isEmpty());
   }
 
   /**
-   * Whether the ids in a jump above {@code high} can no longer become visible. The first call for a
-   * jump times it (after the read that revealed it) and says no; later calls say yes once no
-   * transaction that started by then is open, or, where the database cannot tell, after the gap
-   * timeout.
+   * Whether the ids in a jump above {@code high} can no longer become visible: null while the jump
+   * is still awaited, true once no transaction that started by the time it was first seen is open
+   * (where the database can tell), false once it was awaited for the gap timeout without that
+   * proof: a jump is not held up for longer by transactions that are most likely unrelated (a
+   * report running for hours), and the caller counts its ids as given up. The first call for a jump
+   * times it, after the read that revealed it, on both clocks.
    */
-  private boolean jumpSettled(Connection connection, long high) throws SQLException {
-    Optional<TransactionHorizon> horizon = dialect.transactionHorizon(connection);
-    long now = horizon.map(h -> h.now().toEpochMilli()).orElseGet(ticker::millis);
+  private Boolean jumpSettled(Optional<TransactionHorizon> horizon, long high) {
     if (jumpAbove != high) {
       jumpAbove = high;
-      jumpSeenAt = now;
+      jumpSeenNanos = ticker.nanoTime();
+      jumpSeenDatabase = horizon.map(h -> h.now().toEpochMilli()).orElse(Long.MAX_VALUE);
+      return null;
+    }
+    boolean proven =
+        horizon.isPresent()
+            && jumpSeenDatabase != Long.MAX_VALUE
+            && horizon
+                .get()
+                .oldestOpenStart()
+                .map(i -> i.toEpochMilli() > jumpSeenDatabase)
+                .orElse(true);
+    if (proven) {
+      jumpAbove = -1;
+      return true;
+    }
+    if (jumpSeenDatabase == Long.MAX_VALUE && horizon.isPresent()) {
+      // First seen without the database's clock: start its database time now.
+      jumpSeenDatabase = horizon.get().now().toEpochMilli();
+    }
+    if (ticker.nanoTime() - jumpSeenNanos >= gapTimeout.toNanos()) {
+      jumpAbove = -1;
       return false;
     }
-    boolean settled =
-        horizon.isPresent()
-            ? horizon.get().oldestOpenStart().map(i -> i.toEpochMilli() > jumpSeenAt).orElse(true)
-            : now - jumpSeenAt >= gapTimeout.toMillis();
-    if (settled) {
-      jumpAbove = -1;
-    }
-    return settled;
+    return null;
   }
 
   private static void read(PreparedStatement ps, List<OutboxRow> into) throws SQLException {

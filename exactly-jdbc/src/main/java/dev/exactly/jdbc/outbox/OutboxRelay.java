@@ -96,6 +96,7 @@ public interface OutboxRelay extends Component {
     private int batchSize = 500;
     private Duration maxIdle = Duration.ofMillis(100);
     private Duration gapTimeout = Duration.ofMinutes(5);
+    private Duration missingTopicTimeout = Duration.ofMinutes(2);
     private Duration retention = Duration.ofHours(1);
     private int cleanupBatchSize = 500;
     private Duration cleanupInterval = Duration.ofSeconds(10);
@@ -152,8 +153,11 @@ public interface OutboxRelay extends Component {
     }
 
     /**
-     * The compacted topic holding relay positions, created (1 partition, compacted) when absent;
-     * default {@code exactly-outbox-positions}. Called twice, the last value wins.
+     * The compacted topic holding relay positions, created (1 partition, compacted, replication 3
+     * and {@code min.insync.replicas} 2 on a cluster of three or more brokers) when absent; default
+     * {@code exactly-outbox-positions}. Relays sharing it wait at start for each other's open
+     * transactions on it (up to their {@code transaction.timeout.ms}); give each relay its own to
+     * avoid that. Called twice, the last value wins.
      */
     public Builder positionTopic(String positionTopic) {
       this.positionTopic = positionTopic;
@@ -198,11 +202,24 @@ public interface OutboxRelay extends Component {
     /**
      * Where the database cannot show which transactions are open (H2, or a user without the
      * privilege), how long an id missing below published ones is awaited before it is taken for
-     * rolled back. Must exceed your longest transaction that writes the outbox. Default 5 min.
-     * Called twice, the last value wins.
+     * rolled back; a row that appears there later is still published, late (logged and counted).
+     * Everywhere, the longest a jump of more than 10,000 ids holds the relay up. Must exceed your
+     * longest transaction that writes the outbox. Default 5 min. Called twice, the last value wins.
      */
     public Builder gapTimeout(Duration gapTimeout) {
       this.gapTimeout = gapTimeout;
+      return this;
+    }
+
+    /**
+     * How long a row for a topic that does not exist (on a cluster that does not create topics on
+     * first use) or that the relay may not write holds the relay up before it goes to the {@link
+     * #deadLetterTopic} with reason {@code refused-by-kafka}, so the rows after it flow again; 1
+     * s..1 day, default 2 min. Rows of every topic wait meanwhile, so that none overtakes it.
+     * Called twice, the last value wins.
+     */
+    public Builder missingTopicTimeout(Duration missingTopicTimeout) {
+      this.missingTopicTimeout = missingTopicTimeout;
       return this;
     }
 
@@ -299,6 +316,11 @@ public interface OutboxRelay extends Component {
       }
       checkDuration("relay.maxIdle", maxIdle, Duration.ofMillis(1), Duration.ofSeconds(10));
       checkDuration("relay.gapTimeout", gapTimeout, Duration.ofMillis(100), Duration.ofDays(1));
+      checkDuration(
+          "relay.missingTopicTimeout",
+          missingTopicTimeout,
+          Duration.ofSeconds(1),
+          Duration.ofDays(1));
       checkDuration("relay.retention", retention, Duration.ZERO, Duration.ofDays(365));
       checkDuration(
           "relay.cleanupInterval", cleanupInterval, Duration.ofMillis(10), Duration.ofDays(1));
@@ -358,6 +380,7 @@ public interface OutboxRelay extends Component {
               batchSize,
               maxIdle,
               gapTimeout,
+              missingTopicTimeout,
               retention,
               cleanupBatchSize,
               cleanupInterval,

@@ -9,14 +9,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -41,15 +47,17 @@ final class PositionStore {
     this.ticker = ticker;
   }
 
-  /** Creates the topic, compacted with one partition, unless it exists. */
+  /**
+   * Creates the topic, compacted with one partition, unless it exists; replicated as {@link
+   * RelayTopics} says.
+   */
   void createTopicIfAbsent() throws InterruptedException {
-    Map<String, Object> props = common(clientProperties);
-    try (Admin admin = Admin.create(props)) {
-      NewTopic t =
-          new NewTopic(topic, Optional.of(1), Optional.empty())
-              .configs(
-                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-      admin.createTopics(List.of(t)).all().get();
+    try (Admin admin = Admin.create(adminProperties(clientProperties))) {
+      RelayTopics.create(
+          admin,
+          topic,
+          Optional.of(1),
+          Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw new IllegalStateException(
@@ -65,31 +73,45 @@ final class PositionStore {
   /**
    * The last committed position of this relay, or the start when it never published. Call after
    * {@code initTransactions}, which settles any transaction a predecessor left open.
+   *
+   * <p>Reads {@code read_committed} up to the topic's high watermark (its last offset, committed or
+   * not), not just to its last stable offset: the topic is shared by relay names, and a transaction
+   * another relay left open would hide this relay's later positions behind it. So the read waits
+   * until every transaction written before it started has ended (committed, aborted, or aborted by
+   * the coordinator after its {@code transaction.timeout.ms}).
+   *
+   * @throws PositionReadTimeout when that takes longer than {@link #READ_TIMEOUT}; the relay tries
+   *     again
    */
   RelayPosition read() {
+    TopicPartition tp = new TopicPartition(topic, 0);
+    long end = highWatermark(tp);
     Map<String, Object> props = common(clientProperties);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    TopicPartition tp = new TopicPartition(topic, 0);
     RelayPosition last = RelayPosition.START;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
-      long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
       long deadline = ticker.nanoTime() + READ_TIMEOUT.toNanos();
       while (consumer.position(tp, READ_TIMEOUT) < end) {
         if (ticker.nanoTime() - deadline > 0) {
-          throw new IllegalStateException(
+          throw new PositionReadTimeout(
               "reading the relay position topic "
                   + topic
-                  + " did not reach offset "
+                  + " stopped at offset "
+                  + consumer.position(tp, READ_TIMEOUT)
+                  + " of "
                   + end
-                  + " within "
+                  + " for "
                   + READ_TIMEOUT
-                  + "; is another transaction holding it open?");
+                  + ": a transaction another relay sharing the topic left open is still open (it"
+                  + " ends by its transaction.timeout.ms); give each relay its own"
+                  + " relay.positionTopic so that one relay's transactions never hold up"
+                  + " another's start. Retrying.");
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           if (Arrays.equals(key, r.key()) && r.value() != null) {
@@ -99,6 +121,39 @@ final class PositionStore {
       }
     }
     return last;
+  }
+
+  /** The topic's end counting open transactions too: a read_uncommitted end offset. */
+  private long highWatermark(TopicPartition tp) {
+    try (Admin admin = Admin.create(adminProperties(clientProperties))) {
+      return admin
+          .listOffsets(
+              Map.of(tp, OffsetSpec.latest()),
+              new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+          .partitionResult(tp)
+          .get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .offset();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptException(e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "could not read the end of the relay position topic " + topic + ": " + e, e);
+    }
+  }
+
+  /** Thrown when the position read waits too long for another relay's open transaction. */
+  static final class PositionReadTimeout extends IllegalStateException {
+    PositionReadTimeout(String message) {
+      super(message);
+    }
+  }
+
+  /** The user's properties an admin client understands: connection and security. */
+  static Map<String, Object> adminProperties(Map<String, ?> user) {
+    Map<String, Object> out = KafkaSettings.forOtherClient(user);
+    out.keySet().retainAll(AdminClientConfig.configNames());
+    return out;
   }
 
   /**

@@ -24,6 +24,7 @@ record RelaySettings(
     int batchSize,
     Duration maxIdle,
     Duration gapTimeout,
+    Duration missingTopicTimeout,
     Duration retention,
     int cleanupBatchSize,
     Duration cleanupInterval,

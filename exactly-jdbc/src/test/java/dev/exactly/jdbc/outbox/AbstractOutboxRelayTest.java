@@ -358,7 +358,12 @@ abstract class AbstractOutboxRelayTest {
     if (jumpSettlesPromptly()) {
       await()
           .atMost(WAIT)
-          .until(() -> meters.counter("exactly.outbox.gaps.abandoned", relayTags()).count() >= 1);
+          .until(
+              // Proven rolled back where the database shows open transactions, timed out on H2.
+              () ->
+                  meters.counter("exactly.outbox.gaps.abandoned", relayTags()).count()
+                          + meters.counter("exactly.outbox.gaps.timed.out", relayTags()).count()
+                      >= 1);
     }
     writeInTransaction("k", 2, true, 2);
     awaitPublished(4);

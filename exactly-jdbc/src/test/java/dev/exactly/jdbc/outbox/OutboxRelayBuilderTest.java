@@ -68,6 +68,8 @@ class OutboxRelayBuilderTest {
     refused(b -> b.cleanupBatchSize(20_000), "relay.cleanupBatchSize", "between 1 and 10000");
     refused(b -> b.maxIdle(Duration.ZERO), "relay.maxIdle", "between");
     refused(b -> b.gapTimeout(Duration.ofMillis(1)), "relay.gapTimeout", "between");
+    refused(b -> b.missingTopicTimeout(Duration.ZERO), "relay.missingTopicTimeout", "between");
+    refused(b -> b.missingTopicTimeout(null), "relay.missingTopicTimeout", "between");
     refused(b -> b.retention(Duration.ofSeconds(-1)), "relay.retention", "between");
     refused(b -> b.name("has space"), "relay.name", "[A-Za-z0-9._-]");
     refused(b -> b.positionTopic(""), "relay.positionTopic", "[A-Za-z0-9._-]");
