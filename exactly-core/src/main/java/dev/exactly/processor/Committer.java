@@ -73,7 +73,7 @@ final class Committer implements AutoCloseable {
     this.rewinder = rewinder;
     this.attempts = attempts;
     this.giveUpCommit = giveUpCommit;
-    this.failures = new TransactionFailureHandler(settings.name(), new Reactions());
+    this.failures = new TransactionFailureHandler(settings.name(), new Reactions(), giveUpCommit);
     this.committer =
         settings.exactlyOnce()
             ? Executors.newSingleThreadExecutor(
@@ -330,14 +330,9 @@ final class Committer implements AutoCloseable {
     if (batch.isOpen()) {
       metrics.aborts.increment();
     }
-    try {
-      out.abort();
-    } catch (KafkaException e) {
-      // The abort failed: a forgotten producer is replaced, a fenced or refused one stops.
-      failures.handle(e, Call.OTHER, batch.number());
-      return;
-    }
-    rewinder.dropBatchAndRewind();
+    // A timed-out abort is resumed; a forgotten producer is replaced, a fenced or refused one
+    // stops.
+    failures.abortAndRewind(batch.number());
   }
 
   /** Stops the committer thread; a commit still in flight fails once the producer closes. */
@@ -363,6 +358,11 @@ final class Committer implements AutoCloseable {
     @Override
     public void recreateProducer() {
       out.recreate();
+    }
+
+    @Override
+    public void abandon() {
+      out.abandon();
     }
   }
 

@@ -152,11 +152,14 @@ final class OutputProducer {
     transaction = Transaction.NONE;
   }
 
-  /** Aborts the open transaction, if any. */
+  /**
+   * Aborts the open transaction, if any. One that throws stays open: an abort that timed out is
+   * resumed by calling this again.
+   */
   void abort() {
     if (transaction == Transaction.OPEN) {
-      transaction = Transaction.NONE;
       producer.abortTransaction();
+      transaction = Transaction.NONE;
     }
   }
 

@@ -3,7 +3,9 @@ package dev.exactly.processor;
 import dev.exactly.internal.TransactionErrors;
 import dev.exactly.internal.TransactionErrors.Call;
 import dev.exactly.internal.TransactionErrors.Reaction;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +26,11 @@ import org.slf4j.LoggerFactory;
  *       error as its {@code failure()}.
  * </ul>
  *
- * Engine thread only.
+ * <p>An abort that times out is called again: like a timed-out commit, it resumes where it stopped
+ * (the broker or the network was slow, nothing is known to be wrong), until it completes or the
+ * processor closes past its deadline.
+ *
+ * <p>Engine thread only.
  */
 final class TransactionFailureHandler {
   private static final Logger log = LoggerFactory.getLogger(TransactionFailureHandler.class);
@@ -39,6 +45,9 @@ final class TransactionFailureHandler {
 
     /** Closes the producer and makes a new one, with its transactions initialized. */
     void recreateProducer();
+
+    /** Forgets a transaction left to the broker to end: it is not aborted again. */
+    void abandon();
   }
 
   /** A failure no retry can mend: the engine stops FAILED with the cause as its failure. */
@@ -52,10 +61,16 @@ final class TransactionFailureHandler {
 
   private final String name;
   private final Actions actions;
+  private final BooleanSupplier giveUp;
 
-  TransactionFailureHandler(String name, Actions actions) {
+  /**
+   * @param giveUp true once the processor is closing past its deadline: a timed-out abort is then
+   *     left to the broker instead of being called again
+   */
+  TransactionFailureHandler(String name, Actions actions, BooleanSupplier giveUp) {
     this.name = name;
     this.actions = actions;
+    this.giveUp = giveUp;
   }
 
   /**
@@ -118,12 +133,28 @@ final class TransactionFailureHandler {
     return reaction;
   }
 
-  /** Aborts; an abort that fails is classified in turn. */
+  /**
+   * Aborts the open transaction and rewinds, reacting to an abort that fails by its class.
+   *
+   * @throws Fenced if this instance is fenced
+   * @throws Fatal if the processor must stop failed
+   */
+  void abortAndRewind(long batch) {
+    abort(null, batch);
+    actions.rewind();
+  }
+
+  /**
+   * Aborts, calling the abort again while it times out; an abort that fails otherwise is classified
+   * in turn.
+   */
   private void abort(Throwable cause, long batch) {
     try {
-      actions.abort();
+      abortResumingTimeouts(batch);
     } catch (KafkaException abortFailed) {
-      abortFailed.addSuppressed(cause);
+      if (cause != null) {
+        abortFailed.addSuppressed(cause);
+      }
       switch (TransactionErrors.classify(abortFailed, Call.OTHER)) {
         case FENCED -> throw new Fenced(abortFailed);
         case RECREATE_PRODUCER -> {
@@ -135,6 +166,32 @@ final class TransactionFailureHandler {
         }
         // The producer cannot say where its transaction stands: stop rather than guess.
         default -> throw new Fatal(abortFailed);
+      }
+    }
+  }
+
+  private void abortResumingTimeouts(long batch) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        actions.abort();
+        return;
+      } catch (TimeoutException e) {
+        if (giveUp.getAsBoolean()) {
+          // Closing past the deadline: the producer closes next, and the transaction ends on the
+          // broker (aborted, or at transaction.timeout.ms); nothing of it ever commits.
+          log.warn(
+              "processor {}: abort of batch {} timed out while closing; leaving it to the broker",
+              name,
+              batch);
+          actions.abandon();
+          return;
+        }
+        log.warn(
+            "processor {}: abort of batch {} timed out (attempt {}); calling it again: {}",
+            name,
+            batch,
+            attempt,
+            e.toString());
       }
     }
   }

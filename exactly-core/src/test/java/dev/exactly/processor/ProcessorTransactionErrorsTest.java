@@ -30,10 +30,15 @@ class ProcessorTransactionErrorsTest {
   private static final class Recorder implements TransactionFailureHandler.Actions {
     final List<String> done = new ArrayList<>();
     KafkaException abortFailure;
+    int abortTimeouts;
 
     @Override
     public void abort() {
       done.add("abort");
+      if (abortTimeouts > 0) {
+        abortTimeouts--;
+        throw new TimeoutException("abort timed out");
+      }
       if (abortFailure != null) {
         throw abortFailure;
       }
@@ -48,10 +53,32 @@ class ProcessorTransactionErrorsTest {
     public void recreateProducer() {
       done.add("recreate");
     }
+
+    @Override
+    public void abandon() {
+      done.add("abandon");
+    }
   }
 
   private final Recorder engine = new Recorder();
-  private final TransactionFailureHandler handler = new TransactionFailureHandler("g/i", engine);
+  private boolean closingPastDeadline;
+  private final TransactionFailureHandler handler =
+      new TransactionFailureHandler("g/i", engine, () -> closingPastDeadline);
+
+  @Test
+  void anAbortThatTimesOutIsCalledAgainUntilItCompletes() {
+    engine.abortTimeouts = 2;
+    handler.handle(new TransactionAbortableException("abortable"), COMMIT, 1);
+    assertThat(engine.done).containsExactly("abort", "abort", "abort", "rewind");
+  }
+
+  @Test
+  void anAbortThatTimesOutWhileClosingPastTheDeadlineIsLeftToTheBroker() {
+    engine.abortTimeouts = 1;
+    closingPastDeadline = true;
+    handler.abortAndRewind(1);
+    assertThat(engine.done).containsExactly("abort", "abandon", "rewind");
+  }
 
   @Test
   void aTimedOutCommitIsCalledAgainAndNeverAborted() {
