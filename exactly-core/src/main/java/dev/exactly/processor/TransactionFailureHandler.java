@@ -3,8 +3,10 @@ package dev.exactly.processor;
 import dev.exactly.internal.TransactionErrors;
 import dev.exactly.internal.TransactionErrors.Call;
 import dev.exactly.internal.TransactionErrors.Reaction;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +23,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Reaction#RECREATE_PRODUCER}: close the producer, make a new one, {@code
  *       initTransactions}, then rewind and redo the work (the old transaction died with the
  *       coordinator's memory of the producer).
- *   <li>{@link Reaction#FENCED}: throws {@link Fenced}; the engine stops {@code FENCED}.
+ *   <li>{@link Reaction#FENCED}: throws {@link Fenced}; the engine stops {@code FENCED}. Except two
+ *       cases that Kafka 4.x (transaction version 2) reports with the same classes, where the
+ *       coordinator itself bumped the epoch by aborting a transaction that outlived {@code
+ *       transaction.timeout.ms}: {@link InvalidProducerEpochException} alone is answered by an
+ *       abort, which completes after such a timeout (the batch is redone with the same producer)
+ *       and throws {@code ProducerFencedException} after real fencing; and a fencing error from a
+ *       transaction that was open longer than {@code transaction.timeout.ms} recreates the
+ *       producer, since the old one is left in a fatal state. Both are logged naming the setting
+ *       and counted in {@code exactly.transaction.timeouts}.
  *   <li>{@link Reaction#FATAL}: throws {@link Fatal}; the engine stops {@code FAILED} with the
  *       error as its {@code failure()}.
  * </ul>
@@ -48,6 +58,9 @@ final class TransactionFailureHandler {
 
     /** Forgets a transaction left to the broker to end: it is not aborted again. */
     void abandon();
+
+    /** Counts a transaction that outlived {@code transaction.timeout.ms}. */
+    void timedOut();
   }
 
   /** A failure no retry can mend: the engine stops FAILED with the cause as its failure. */
@@ -62,15 +75,19 @@ final class TransactionFailureHandler {
   private final String name;
   private final Actions actions;
   private final BooleanSupplier giveUp;
+  private final Duration transactionTimeout;
 
   /**
    * @param giveUp true once the processor is closing past its deadline: a timed-out abort is then
    *     left to the broker instead of being called again
+   * @param transactionTimeout the producer's {@code transaction.timeout.ms}, for the log
    */
-  TransactionFailureHandler(String name, Actions actions, BooleanSupplier giveUp) {
+  TransactionFailureHandler(
+      String name, Actions actions, BooleanSupplier giveUp, Duration transactionTimeout) {
     this.name = name;
     this.actions = actions;
     this.giveUp = giveUp;
+    this.transactionTimeout = transactionTimeout;
   }
 
   /**
@@ -92,6 +109,42 @@ final class TransactionFailureHandler {
    * @throws Fatal if the processor must stop failed
    */
   Reaction handle(Throwable failure, Call call, long batch) {
+    return handle(failure, call, batch, false);
+  }
+
+  /**
+   * Reacts to {@code failure} of {@code call} in a transaction that was open longer than {@code
+   * transaction.timeout.ms} when it failed, if {@code outlivedTimeout}.
+   */
+  Reaction handle(Throwable failure, Call call, long batch, boolean outlivedTimeout) {
+    if (TransactionErrors.epochBumped(failure)) {
+      // Only an abort tells a coordinator's timeout from another instance: it throws
+      // ProducerFencedException (stop FENCED) in the second case only.
+      abort(failure, batch);
+      if (outlivedTimeout) {
+        timedOut(batch, failure, "aborted it; redoing the batch");
+      } else {
+        log.warn(
+            "processor {}: batch {} failed ({}); the abort completed, so no other instance holds"
+                + " the transactional id; redoing the batch",
+            name,
+            batch,
+            failure.toString());
+      }
+      actions.rewind();
+      return Reaction.ABORT_AND_REWIND;
+    }
+    if (outlivedTimeout && TransactionErrors.endedByCoordinator(failure)) {
+      // The coordinator aborted the transaction and bumped the epoch; the offsets call or commit
+      // that went on left this producer in a fatal state. The class alone does not say who bumped
+      // the epoch (sendOffsetsToTransaction gets ProducerFencedException either way); the age
+      // does. Were another instance holding the id as well, the new producer fences it in turn,
+      // and that one stops FENCED, its own transactions being young.
+      timedOut(batch, failure, "redoing the batch with a new producer");
+      actions.recreateProducer();
+      actions.rewind();
+      return Reaction.RECREATE_PRODUCER;
+    }
     Reaction reaction = TransactionErrors.classify(failure, call);
     switch (reaction) {
       case FENCED -> throw new Fenced(failure);
@@ -131,6 +184,33 @@ final class TransactionFailureHandler {
       }
     }
     return reaction;
+  }
+
+  /**
+   * The open transaction outlived {@code transaction.timeout.ms} before its commit: the coordinator
+   * aborts it, so it is aborted here too (that completes, whether or not the coordinator got there
+   * first) and the batch redone, instead of a commit that could only fail.
+   *
+   * @throws Fenced if the abort finds this instance fenced
+   */
+  void abortTimedOut(long batch, Duration open) {
+    abort(null, batch);
+    timedOut(batch, null, "was open " + open.toMillis() + " ms; aborted it, redoing the batch");
+    actions.rewind();
+  }
+
+  private void timedOut(long batch, Throwable failure, String what) {
+    actions.timedOut();
+    log.warn(
+        "processor {}: the transaction of batch {} outlived transaction.timeout.ms ({} ms), so"
+            + " the transaction coordinator aborts it; this is not another instance{}; {}. Raise"
+            + " transaction.timeout.ms above the longest a batch can take (the slowest process()"
+            + " call or broker outage, plus the commit interval), or make process() return sooner",
+        name,
+        batch,
+        transactionTimeout.toMillis(),
+        failure == null ? "" : " (" + failure + ")",
+        what);
   }
 
   /**
