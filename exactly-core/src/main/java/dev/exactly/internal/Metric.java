@@ -69,6 +69,11 @@ public enum Metric {
       "Time the engine stood idle waiting for the commit in flight",
       C.PROCESSOR),
   REBALANCES("exactly.rebalances", Type.COUNTER, "Partition revocations and losses", C.PROCESSOR),
+  TRANSACTION_TIMEOUTS(
+      "exactly.transaction.timeouts",
+      Type.COUNTER,
+      "Batches whose transaction outlived transaction.timeout.ms and were redone",
+      C.PROCESSOR),
   LAG(
       "exactly.lag",
       Type.GAUGE,

@@ -7,6 +7,7 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionAbortableException;
@@ -89,8 +90,32 @@ public final class TransactionErrors {
     return Reaction.FATAL;
   }
 
+  /**
+   * Whether {@code failure} says the coordinator bumped the producer's epoch without saying who
+   * did: {@link InvalidProducerEpochException} and no {@link ProducerFencedException}. Measured on
+   * Kafka 4.4 (transaction version 2), a send or commit gets it both when the coordinator aborted
+   * the transaction for outliving {@code transaction.timeout.ms} and when another producer
+   * initialized the same transactional id; an abort then tells them apart: it completes after a
+   * timeout and throws {@link ProducerFencedException} after fencing.
+   */
+  public static boolean epochBumped(Throwable failure) {
+    return find(failure, InvalidProducerEpochException.class) != null
+        && find(failure, ProducerFencedException.class) == null;
+  }
+
+  /**
+   * Whether {@code failure} is one that a transaction aborted by its coordinator for outliving
+   * {@code transaction.timeout.ms} gives a producer that goes on committing it: {@link
+   * ProducerFencedException} ({@code sendOffsetsToTransaction}), {@link
+   * InvalidProducerEpochException} or {@link InvalidTxnStateException} ({@code commitTransaction}).
+   * Only the transaction's age tells them from fencing by another instance.
+   */
+  public static boolean endedByCoordinator(Throwable failure) {
+    return Failures.isFenced(failure) || find(failure, InvalidTxnStateException.class) != null;
+  }
+
   /** The first throwable of {@code type} in {@code failure}'s cause chain, or null. */
-  static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+  public static <T extends Throwable> T find(Throwable failure, Class<T> type) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (type.isInstance(t)) {
         return type.cast(t);

@@ -31,6 +31,7 @@ final class BatchLoop implements AutoCloseable {
   private final Committer committer;
   private final RecordRunner<?, ?, ?, ?> runner;
   private final RebalanceListener listener;
+  private final Rewinder rewinder;
   private final BooleanSupplier running;
 
   /**
@@ -52,7 +53,8 @@ final class BatchLoop implements AutoCloseable {
     this.out = out;
     this.running = running;
     FailedAttempts attempts = new FailedAttempts();
-    Rewinder rewinder = new Rewinder(consumer, batch, out);
+    Rewinder rewinder = new Rewinder(settings.name(), consumer, batch, out, settings.pollTimeout());
+    this.rewinder = rewinder;
     this.committer =
         new Committer(
             settings,
@@ -75,6 +77,7 @@ final class BatchLoop implements AutoCloseable {
     ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
     batch.polled();
     listener.throwFailure();
+    rewinder.positionWaiting();
     try {
       if (!committer.catchUp()) {
         return;

@@ -4,6 +4,7 @@ import dev.exactly.FaultPoint;
 import dev.exactly.Ticker;
 import dev.exactly.internal.TransactionErrors.Call;
 import dev.exactly.internal.TransactionErrors.Reaction;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -73,7 +74,9 @@ final class Committer implements AutoCloseable {
     this.rewinder = rewinder;
     this.attempts = attempts;
     this.giveUpCommit = giveUpCommit;
-    this.failures = new TransactionFailureHandler(settings.name(), new Reactions());
+    this.failures =
+        new TransactionFailureHandler(
+            settings.name(), new Reactions(), giveUpCommit, settings.transactionTimeout());
     this.committer =
         settings.exactlyOnce()
             ? Executors.newSingleThreadExecutor(
@@ -126,6 +129,13 @@ final class Committer implements AutoCloseable {
     settings.faults().reached(FaultPoint.PROCESSOR_AFTER_SENDS_BEFORE_COMMIT);
     Map<TopicPartition, OffsetAndMetadata> offsets = batch.offsets();
     if (settings.exactlyOnce()) {
+      long open = out.transactionOpenNanos(System.nanoTime());
+      if (open >= settings.transactionTimeout().toNanos()) {
+        // The coordinator aborts (or has aborted) this transaction: its commit could only fail.
+        metrics.aborts.increment();
+        failures.abortTimedOut(batch.number(), Duration.ofNanos(open));
+        return false;
+      }
       // Read here: the consumer belongs to this thread, and the offsets must carry the generation
       // of the assignment they were consumed under.
       ConsumerGroupMetadata group = consumer.groupMetadata();
@@ -138,6 +148,7 @@ final class Committer implements AutoCloseable {
                   commitTransaction(group, commit);
                 } finally {
                   commit.doneNanos = ticker.nanoTime();
+                  commit.failedRealNanos = System.nanoTime();
                 }
               },
               committer);
@@ -292,7 +303,7 @@ final class Committer implements AutoCloseable {
     }
     // The failed commit's transaction is the engine's to abort: none other is open while it runs.
     out.commitFailed();
-    failed(failed, commit.failedCall, commit.batch);
+    failed(failed, commit.failedCall, commit.batch, commit.failedRealNanos);
     return false;
   }
 
@@ -310,8 +321,18 @@ final class Committer implements AutoCloseable {
    * failed). Returns once the partitions are rewound.
    */
   void failed(Throwable failure, Call call, long batchNumber) {
+    failed(failure, call, batchNumber, System.nanoTime());
+  }
+
+  /**
+   * @param failedNanos when the call failed, by System.nanoTime: whether its transaction had
+   *     outlived transaction.timeout.ms by then tells a coordinator's timeout from fencing
+   */
+  private void failed(Throwable failure, Call call, long batchNumber, long failedNanos) {
     boolean open = batch.isOpen() || out.inTransaction();
-    Reaction reaction = failures.handle(failure, call, batchNumber);
+    boolean outlived =
+        out.transactionOpenNanos(failedNanos) >= settings.transactionTimeout().toNanos();
+    Reaction reaction = failures.handle(failure, call, batchNumber, outlived);
     if (reaction == Reaction.RETRY_COMMIT) {
       out.abandon();
     } else if (open) {
@@ -330,14 +351,9 @@ final class Committer implements AutoCloseable {
     if (batch.isOpen()) {
       metrics.aborts.increment();
     }
-    try {
-      out.abort();
-    } catch (KafkaException e) {
-      // The abort failed: a forgotten producer is replaced, a fenced or refused one stops.
-      failures.handle(e, Call.OTHER, batch.number());
-      return;
-    }
-    rewinder.dropBatchAndRewind();
+    // A timed-out abort is resumed; a forgotten producer is replaced, a fenced or refused one
+    // stops.
+    failures.abortAndRewind(batch.number());
   }
 
   /** Stops the committer thread; a commit still in flight fails once the producer closes. */
@@ -364,6 +380,16 @@ final class Committer implements AutoCloseable {
     public void recreateProducer() {
       out.recreate();
     }
+
+    @Override
+    public void abandon() {
+      out.abandon();
+    }
+
+    @Override
+    public void timedOut() {
+      metrics.transactionTimeouts.increment();
+    }
   }
 
   /** A batch handed to the committer thread; its fields other than result are set before. */
@@ -372,6 +398,8 @@ final class Committer implements AutoCloseable {
     final Map<TopicPartition, OffsetAndMetadata> offsets;
     final long startNanos;
     volatile long doneNanos; // set by the committer thread before result completes
+    // When the commit returned in real time, which transaction.timeout.ms is measured in.
+    volatile long failedRealNanos;
     // Which producer call a failure came from; set by the committer thread before result completes.
     volatile Call failedCall = Call.OTHER;
     CompletableFuture<Void> result;

@@ -1,6 +1,7 @@
 package dev.exactly.processor;
 
 import dev.exactly.internal.Failures;
+import dev.exactly.internal.TransactionErrors;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -10,6 +11,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,10 @@ final class OutputProducer {
   private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
   private volatile Producer<byte[], byte[]> producer;
   private volatile Transaction transaction = Transaction.NONE;
+  // When the current transaction began, in real time (System.nanoTime), not on the ticker: the
+  // coordinator times transactions out by its own clock, which a test's fake ticker does not move.
+  // Set by the engine thread before it hands the transaction to the committer thread.
+  private volatile long begunNanos;
 
   /** Where the producer's transaction stands, and which thread may act on it. */
   private enum Transaction {
@@ -97,7 +103,9 @@ final class OutputProducer {
             }
           });
     } catch (KafkaException e) {
-      if (Failures.isFenced(e)) {
+      // InvalidProducerEpochException may be the coordinator's own abort of a transaction that
+      // outlived its timeout: the engine's handler tells it from fencing.
+      if (TransactionErrors.find(e, ProducerFencedException.class) != null) {
         throw new Fenced(e);
       }
       throw e;
@@ -112,6 +120,7 @@ final class OutputProducer {
   /** Begins a transaction and sends the outputs held while the previous batch committed. */
   void begin() {
     producer.beginTransaction(); // a failure is handled by type by the caller's caller
+    begunNanos = System.nanoTime();
     transaction = Transaction.OPEN;
     held.drainTo(this::send);
   }
@@ -134,6 +143,14 @@ final class OutputProducer {
     transaction = Transaction.NONE;
   }
 
+  /**
+   * How long, at {@code nowNanos} ({@link System#nanoTime}), the transaction open or being
+   * committed has been open; 0 when none is.
+   */
+  long transactionOpenNanos(long nowNanos) {
+    return transaction == Transaction.NONE ? 0 : Math.max(0, nowNanos - begunNanos);
+  }
+
   /** Whether the engine thread has a transaction open (not one in the committer's hands). */
   boolean inTransaction() {
     return transaction == Transaction.OPEN;
@@ -152,11 +169,14 @@ final class OutputProducer {
     transaction = Transaction.NONE;
   }
 
-  /** Aborts the open transaction, if any. */
+  /**
+   * Aborts the open transaction, if any. One that throws stays open: an abort that timed out is
+   * resumed by calling this again.
+   */
   void abort() {
     if (transaction == Transaction.OPEN) {
-      transaction = Transaction.NONE;
       producer.abortTransaction();
+      transaction = Transaction.NONE;
     }
   }
 

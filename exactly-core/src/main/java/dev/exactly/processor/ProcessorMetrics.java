@@ -22,6 +22,7 @@ final class ProcessorMetrics {
   final Timer commitWait;
   final Counter deadLetters;
   final Counter rebalances;
+  final Counter transactionTimeouts;
   private final AtomicLong lag = new AtomicLong();
   private final MeterRegistry registry;
 
@@ -38,6 +39,7 @@ final class ProcessorMetrics {
     aborts = meters.counter(Metric.ABORTS);
     deadLetters = meters.counter(Metric.DEAD_LETTERS);
     rebalances = meters.counter(Metric.REBALANCES);
+    transactionTimeouts = meters.counter(Metric.TRANSACTION_TIMEOUTS);
     commitLatency = meters.timer(Metric.COMMIT_LATENCY);
     commitWait = meters.timer(Metric.COMMIT_WAIT);
     meters.gauge(Metric.LAG, lag, AtomicLong::get);

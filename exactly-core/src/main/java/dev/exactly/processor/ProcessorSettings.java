@@ -110,6 +110,7 @@ record ProcessorSettings(
         .set(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     if (exactlyOnce) {
       producer.set(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+      requireRoomForABatch(producer.toMap(), b.commitInterval, b.pollTimeout);
     }
     return new ProcessorSettings(
         b.guarantee,
@@ -133,6 +134,51 @@ record ProcessorSettings(
         consumer.toMap(),
         producer.toMap(),
         b.producerFactory);
+  }
+
+  /**
+   * A batch's transaction stays open while the batch fills, for its commit interval and the poll
+   * that ends it, then for its commit. (A batch that grows while the previous commit is in flight
+   * holds its outputs, and its transaction begins only when that commit has returned.) The retry
+   * backoff does not count: a failed attempt aborts before it waits. A transaction timeout inside
+   * that bound would have the coordinator abort batches that are on time, over and over.
+   */
+  private static void requireRoomForABatch(
+      Map<String, Object> producer, Duration commitInterval, Duration pollTimeout) {
+    Duration timeout = transactionTimeout(producer);
+    Duration batch = commitInterval.plus(pollTimeout);
+    if (timeout.compareTo(batch) <= 0) {
+      throw new ConfigurationException(
+          ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+          producer.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+          "is not longer than one batch may stay open (commitInterval "
+              + commitInterval.toMillis()
+              + " ms + pollTimeout "
+              + pollTimeout.toMillis()
+              + " ms = "
+              + batch.toMillis()
+              + " ms), so the coordinator would abort batches that are on time; raise it well"
+              + " above that, by the longest process() call or broker outage to ride out (the"
+              + " default is 60000), or shorten commitInterval");
+    }
+  }
+
+  private static Duration transactionTimeout(Map<String, Object> producer) {
+    Object v = producer.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+    if (v == null) {
+      return Duration.ofMillis(60_000); // the producer's default
+    }
+    try {
+      return Duration.ofMillis(Long.parseLong(String.valueOf(v).trim()));
+    } catch (NumberFormatException e) {
+      throw new ConfigurationException(
+          ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, v, "must be a number of milliseconds");
+    }
+  }
+
+  /** The producer's {@code transaction.timeout.ms}: how long the coordinator lets one stay open. */
+  Duration transactionTimeout() {
+    return transactionTimeout(producerProperties);
   }
 
   private static void rejectSerdes(KafkaSettings s) {

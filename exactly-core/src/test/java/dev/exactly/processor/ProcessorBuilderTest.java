@@ -52,6 +52,28 @@ class ProcessorBuilderTest {
   }
 
   @Test
+  void aTransactionTimeoutNoLongerThanOneBatchIsRefused() {
+    Map<String, Object> p = props();
+    p.put("transaction.timeout.ms", "1000");
+    ExactlyOnceProcessor.Builder<String, String, byte[], byte[]> b =
+        valid(p).commitInterval(Duration.ofMillis(900));
+    // 900 ms + the 100 ms poll timeout = 1000 ms: no room left for the commit.
+    assertThatThrownBy(b::build)
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("transaction.timeout.ms=1000")
+        .hasMessageContaining("1000 ms")
+        .hasMessageContaining("raise it");
+    assertThat(valid(p).commitInterval(Duration.ofMillis(800)).build()).isNotNull();
+    assertThat(
+            valid(p)
+                .guarantee(Guarantee.AT_LEAST_ONCE_NOT_EXACTLY_ONCE)
+                .commitInterval(Duration.ofMillis(900))
+                .build())
+        .as("at-least-once has no transaction")
+        .isNotNull();
+  }
+
+  @Test
   void aZeroOrNegativeCommitIntervalIsRefused() {
     refused(b -> b.commitInterval(Duration.ZERO), "processor.commitInterval", "PT0S", "positive");
     refused(

@@ -5,6 +5,7 @@ import static dev.exactly.internal.TransactionErrors.Call.OTHER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.KafkaException;
@@ -12,6 +13,7 @@ import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionAbortableException;
@@ -30,10 +32,15 @@ class ProcessorTransactionErrorsTest {
   private static final class Recorder implements TransactionFailureHandler.Actions {
     final List<String> done = new ArrayList<>();
     KafkaException abortFailure;
+    int abortTimeouts;
 
     @Override
     public void abort() {
       done.add("abort");
+      if (abortTimeouts > 0) {
+        abortTimeouts--;
+        throw new TimeoutException("abort timed out");
+      }
       if (abortFailure != null) {
         throw abortFailure;
       }
@@ -48,10 +55,62 @@ class ProcessorTransactionErrorsTest {
     public void recreateProducer() {
       done.add("recreate");
     }
+
+    @Override
+    public void abandon() {
+      done.add("abandon");
+    }
+
+    @Override
+    public void timedOut() {
+      done.add("timedOut");
+    }
   }
 
   private final Recorder engine = new Recorder();
-  private final TransactionFailureHandler handler = new TransactionFailureHandler("g/i", engine);
+  private boolean closingPastDeadline;
+  private final TransactionFailureHandler handler =
+      new TransactionFailureHandler(
+          "g/i", engine, () -> closingPastDeadline, Duration.ofSeconds(60));
+
+  @Test
+  void anEpochBumpedByTheCoordinatorIsAbortedAndRedoneWithTheSameProducer() {
+    handler.handle(new KafkaException(new InvalidProducerEpochException("old epoch")), OTHER, 1);
+    assertThat(engine.done).containsExactly("abort", "rewind");
+    engine.done.clear();
+    handler.handle(new InvalidProducerEpochException("old epoch"), COMMIT, 2, true);
+    assertThat(engine.done).containsExactly("abort", "timedOut", "rewind");
+  }
+
+  @Test
+  void aFencingErrorOfATransactionThatOutlivedItsTimeoutRecreatesTheProducer() {
+    handler.handle(new ProducerFencedException("epoch bumped"), OTHER, 1, true);
+    assertThat(engine.done).containsExactly("timedOut", "recreate", "rewind");
+    engine.done.clear();
+    handler.handle(new InvalidTxnStateException("aborted already"), COMMIT, 2, true);
+    assertThat(engine.done).containsExactly("timedOut", "recreate", "rewind");
+  }
+
+  @Test
+  void aTransactionFoundTooOldBeforeItsCommitIsAbortedAndRedone() {
+    handler.abortTimedOut(3, Duration.ofSeconds(61));
+    assertThat(engine.done).containsExactly("abort", "timedOut", "rewind");
+  }
+
+  @Test
+  void anAbortThatTimesOutIsCalledAgainUntilItCompletes() {
+    engine.abortTimeouts = 2;
+    handler.handle(new TransactionAbortableException("abortable"), COMMIT, 1);
+    assertThat(engine.done).containsExactly("abort", "abort", "abort", "rewind");
+  }
+
+  @Test
+  void anAbortThatTimesOutWhileClosingPastTheDeadlineIsLeftToTheBroker() {
+    engine.abortTimeouts = 1;
+    closingPastDeadline = true;
+    handler.abortAndRewind(1);
+    assertThat(engine.done).containsExactly("abort", "abandon", "rewind");
+  }
 
   @Test
   void aTimedOutCommitIsCalledAgainAndNeverAborted() {
@@ -106,12 +165,14 @@ class ProcessorTransactionErrorsTest {
     assertThatThrownBy(() -> handler.handle(fenced, COMMIT, 1))
         .isInstanceOf(Fenced.class)
         .hasCause(fenced);
+    // An epoch bumped by another producer: the abort it prompts finds this instance fenced.
+    engine.abortFailure = new ProducerFencedException("newer producer");
     assertThatThrownBy(
             () ->
                 handler.handle(
                     new KafkaException(new InvalidProducerEpochException("x")), OTHER, 1))
         .isInstanceOf(Fenced.class);
-    assertThat(engine.done).isEmpty();
+    assertThat(engine.done).containsExactly("abort");
   }
 
   @Test

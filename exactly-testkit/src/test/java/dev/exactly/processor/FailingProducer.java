@@ -20,13 +20,14 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.metrics.KafkaMetric;
 
 /**
- * A real producer whose next {@code commitTransaction} throws the error a test names instead of
- * committing, as the broker would answer it: the transaction stays open on the broker, exactly as
- * when the coordinator refused the commit.
+ * A real producer whose next {@code commitTransaction} (or, when asked, {@code abortTransaction})
+ * throws the error a test names instead of calling the broker: the transaction stays open on the
+ * broker, exactly as when the coordinator's answer did not come or refused the call.
  */
 final class FailingProducer implements Producer<byte[], byte[]> {
   private final Producer<byte[], byte[]> real;
   private final Supplier<RuntimeException> commitFailure;
+  private Supplier<RuntimeException> abortFailure = () -> null;
 
   /**
    * @param commitFailure the error for the next commit, or null to commit
@@ -34,6 +35,15 @@ final class FailingProducer implements Producer<byte[], byte[]> {
   FailingProducer(Producer<byte[], byte[]> real, Supplier<RuntimeException> commitFailure) {
     this.real = real;
     this.commitFailure = commitFailure;
+  }
+
+  /**
+   * @param failure the error for the next abort, or null to abort
+   * @return this
+   */
+  FailingProducer failingAborts(Supplier<RuntimeException> failure) {
+    this.abortFailure = failure;
+    return this;
   }
 
   @Override
@@ -64,6 +74,10 @@ final class FailingProducer implements Producer<byte[], byte[]> {
 
   @Override
   public void abortTransaction() throws ProducerFencedException {
+    RuntimeException e = abortFailure.get();
+    if (e != null) {
+      throw e;
+    }
     real.abortTransaction();
   }
 

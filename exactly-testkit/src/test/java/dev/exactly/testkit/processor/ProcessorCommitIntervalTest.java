@@ -37,6 +37,8 @@ class ProcessorCommitIntervalTest {
     AtomicInteger processed = new AtomicInteger();
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", kafka.bootstrapServers());
+    // Above the ten-minute commit interval, as build() requires (the broker allows up to 15 min).
+    props.put("transaction.timeout.ms", "900000");
     ExactlyOnceProcessor p =
         ExactlyOnceProcessor.builder(props)
             .groupId("tick")

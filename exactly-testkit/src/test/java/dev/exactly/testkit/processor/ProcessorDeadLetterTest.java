@@ -102,6 +102,8 @@ class ProcessorDeadLetterTest {
     CountDownLatch lastProcessed = new CountDownLatch(1);
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", bootstrap);
+    // Above the one-minute commit interval, as build() requires.
+    props.put("transaction.timeout.ms", "300000");
     ExactlyOnceProcessor p =
         ExactlyOnceProcessor.builder(props)
             .groupId("dl-group")

@@ -75,7 +75,14 @@ class ProcessorTest {
 
   private ExactlyOnceProcessor.Builder<String, Input, String, byte[]> copier(
       String group, String in, String out) {
-    return ExactlyOnceProcessor.builder(props())
+    return copier(group, in, out, Map.of());
+  }
+
+  private ExactlyOnceProcessor.Builder<String, Input, String, byte[]> copier(
+      String group, String in, String out, Map<String, Object> extra) {
+    Map<String, Object> props = props();
+    props.putAll(extra);
+    return ExactlyOnceProcessor.builder(props)
         .groupId(group)
         .instanceId("i1")
         .input(in, new StringDeserializer(), new InputDeserializer())
@@ -334,7 +341,10 @@ class ProcessorTest {
     List<Input> inputs = InputGenerator.generate(500, 5, 4);
     InputGenerator.produce(kafka.bootstrapServers(), "close-in", inputs, 10, 0);
     ExactlyOnceProcessor p =
-        start(copier("close", "close-in", "close-out").commitInterval(Duration.ofHours(1)).build());
+        start(
+            copier("close", "close-in", "close-out", Map.of("transaction.timeout.ms", "900000"))
+                .commitInterval(Duration.ofMinutes(10))
+                .build());
     await()
         .atMost(WAIT)
         .until(() -> !TopicReader.readUncommitted(kafka.bootstrapServers(), "close-out").isEmpty());
@@ -343,7 +353,7 @@ class ProcessorTest {
     assertThat(p.close(Duration.ofSeconds(15))).isTrue();
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
     assertThat(p.state()).isEqualTo(ComponentState.CLOSED);
-    // The hour-long batch was committed by close(), not left open.
+    // The ten-minute batch was committed by close(), not left open.
     assertThat(TopicReader.readCommitted(kafka.bootstrapServers(), "close-out")).hasSize(500);
     assertThat(p.close(Duration.ofSeconds(1))).as("close is idempotent").isTrue();
     assertThatThrownBy(p::start).isInstanceOf(IllegalStateException.class);
