@@ -17,6 +17,8 @@ import dev.exactly.testkit.check.RecordCodec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +31,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 class CopyCommandTest {
@@ -122,21 +127,35 @@ class CopyCommandTest {
     assertThat(out.toString()).contains("narrow-dst has 2 partitions").contains("at least 4");
   }
 
-  @Test
-  void killedAndRestartedItCarriesOnExactlyOnce() throws Exception {
+  /**
+   * Under both group protocols: with KIP-848's {@code consumer} protocol a restarted static member
+   * finds its {@code group.instance.id} still held by the killed one until that session times out.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"classic", "consumer"})
+  void killedAndRestartedItCarriesOnExactlyOnce(String protocol, @TempDir Path dir)
+      throws Exception {
     EmbeddedKafka kafka = KAFKA.broker();
-    kafka.createTopic("kill-src", 4);
-    kafka.createTopic("kill-dst", 4);
+    String src = "kill-src-" + protocol;
+    String dst = "kill-dst-" + protocol;
+    kafka.createTopic(src, 4);
+    kafka.createTopic(dst, 4);
     List<Input> inputs = InputGenerator.generate(20_000, 200, 9);
     Thread producer =
-        new Thread(
-            () -> InputGenerator.produce(kafka.bootstrapServers(), "kill-src", inputs, 30, 2000));
+        new Thread(() -> InputGenerator.produce(kafka.bootstrapServers(), src, inputs, 30, 2000));
     producer.start();
+    Path config = Files.writeString(dir.resolve("client.properties"), "group.protocol=" + protocol);
     String[] args = {
-      "--bootstrap-server", kafka.bootstrapServers(),
-      "--from", "kill-src",
-      "--to", "kill-dst",
-      "--group", "kill-g"
+      "--bootstrap-server",
+      kafka.bootstrapServers(),
+      "--from",
+      src,
+      "--to",
+      dst,
+      "--group",
+      "kill-g-" + protocol,
+      "--command-config",
+      config.toString()
     };
     for (int i = 0; i < 3; i++) {
       try (ChildProcess copier =
@@ -145,7 +164,7 @@ class CopyCommandTest {
               .jvmArgs("-Xmx128m")
               .args(args)
               .start()) {
-        copier.awaitOutput(": assigned [kill-src", Duration.ofSeconds(60));
+        copier.awaitOutput(": assigned [" + src, Duration.ofSeconds(60));
         Thread.sleep(1500 + 700L * i);
         copier.kill();
       }
@@ -162,14 +181,14 @@ class CopyCommandTest {
                 new EffectSource() {
                   @Override
                   public String name() {
-                    return "topic kill-dst (read_committed)";
+                    return "topic " + dst + " (read_committed)";
                   }
 
                   @Override
                   public List<Effect> read() {
                     List<Effect> effects = new ArrayList<>();
                     for (ConsumerRecord<byte[], byte[]> r :
-                        TopicReader.readCommitted(kafka.bootstrapServers(), "kill-dst")) {
+                        TopicReader.readCommitted(kafka.bootstrapServers(), dst)) {
                       effects.add(
                           new Effect(
                               RecordCodec.decodeInput(r.value()).id(),

@@ -96,6 +96,12 @@ public final class KafkaNode {
       // The 6 s default floor would make every crash test wait 6 s per SIGKILLed group member
       // before the group moves on; a test may choose a shorter session (clients' default stays).
       p.put("group.min.session.timeout.ms", "1000");
+      // Under KIP-848's consumer protocol the broker sets the session: a restarted static member
+      // waits out its killed predecessor's, 45 s by default; 10 s keeps such tests short.
+      p.put("group.consumer.session.timeout.ms", "10000");
+      p.put("group.consumer.min.session.timeout.ms", "1000");
+      p.put("group.consumer.heartbeat.interval.ms", "1000");
+      p.put("group.consumer.min.heartbeat.interval.ms", "500");
       // The 128 MiB default cleaner buffer is allocated at start and costs RSS for nothing here.
       p.put("log.cleaner.dedupe.buffer.size", "2097152");
       // A SIGKILLed broker is refused on restart until its old session expires: keep that short.
