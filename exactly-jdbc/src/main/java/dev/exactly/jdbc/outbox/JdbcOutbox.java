@@ -2,6 +2,7 @@ package dev.exactly.jdbc.outbox;
 
 import dev.exactly.Ticker;
 import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.jdbc.internal.HeaderCodec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -2,6 +2,7 @@ package dev.exactly.jdbc.outbox;
 
 import dev.exactly.DeadLetterReason;
 import dev.exactly.internal.DeadLetters;
+import dev.exactly.jdbc.internal.HeaderCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -146,6 +146,7 @@ final class Assignments<K, V> implements ConsumerRebalanceListener {
           own.owned.put(tp, p);
           own.unclaimed.remove(tp);
           own.skip.remove(tp);
+          own.unpublished.add(tp);
           ctx.seekTo(tp, p);
         });
     ctx.consumer.resume(claimed.keySet());

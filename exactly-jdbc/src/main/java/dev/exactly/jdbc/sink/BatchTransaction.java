@@ -37,6 +37,14 @@ final class BatchTransaction<K, V> {
    * items}, fenced by epoch. Never throws for database or handler errors; returns them.
    */
   Outcome run(List<PolledRecord<K, V>> items, boolean withHandler) {
+    return run(items, withHandler, null);
+  }
+
+  /**
+   * Like {@link #run(List, boolean)}, with {@code alongside} done in the same transaction just
+   * before the offsets move: it commits with them or not at all.
+   */
+  Outcome run(List<PolledRecord<K, V>> items, boolean withHandler, Work alongside) {
     Map<TopicPartition, Long> next = new LinkedHashMap<>();
     for (PolledRecord<K, V> i : items) {
       next.merge(i.tp(), i.raw().offset() + 1, Math::max);
@@ -54,6 +62,9 @@ final class BatchTransaction<K, V> {
               callHandler(Collections.unmodifiableList(records), connection);
             }
             ctx.settings.faults().reached(FaultPoint.SINK_INSIDE_DB_TRANSACTION);
+            if (alongside != null) {
+              alongside.run(connection);
+            }
             Set<TopicPartition> refused = ctx.offsets.advance(connection, next, ctx.own.owned);
             if (!refused.isEmpty()) {
               throw new RefusedCommit(refused);
@@ -114,6 +125,12 @@ final class BatchTransaction<K, V> {
       // An AssertionError or LinkageError from user code must not kill the engine thread.
       throw new HandlerFailedException(t);
     }
+  }
+
+  /** Database work that joins a batch's transaction. */
+  @FunctionalInterface
+  interface Work {
+    void run(Connection connection) throws SQLException;
   }
 
   /** The offset table refused these partitions: the transaction must roll back, not commit. */

@@ -124,8 +124,8 @@ public final class DbSinkBuilder<K, V> {
   }
 
   /**
-   * Whether {@link DbSink#start()} creates the offset table when absent (default true). Called
-   * twice, the last value wins.
+   * Whether {@link DbSink#start()} creates the offset table and its dead-letter table {@code
+   * <offsetTable>_dlt} when absent (default true). Called twice, the last value wins.
    */
   public DbSinkBuilder<K, V> createOffsetTable(boolean create) {
     this.createOffsetTable = create;

@@ -25,6 +25,12 @@ final class Ownership {
    */
   final Set<TopicPartition> unclaimed = new HashSet<>();
 
+  /**
+   * Partitions claimed whose committed dead letters an earlier owner may have left unpublished:
+   * published from the poll loop, not inside the rebalance listener.
+   */
+  final Set<TopicPartition> unpublished = new HashSet<>();
+
   /** Partitions whose remaining records of the current poll must be dropped (lost, rewound). */
   final Set<TopicPartition> skip = new HashSet<>();
 
@@ -60,6 +66,7 @@ final class Ownership {
   void forget(Collection<TopicPartition> partitions) {
     owned.keySet().removeAll(partitions);
     unclaimed.removeAll(partitions);
+    unpublished.removeAll(partitions);
     unmirrored.keySet().removeAll(partitions);
     skip.addAll(partitions);
   }

@@ -65,6 +65,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   // Built in start(), once the clients exist; used by the engine thread only.
   private Assignments<K, V> assignments;
   private BatchWriter<K, V> writer;
+  private DeadLetterPath<K, V> deadLetters;
   private OffsetMirror mirror;
   private Ownership own;
 
@@ -85,6 +86,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     DataSource dataSource;
     Dialect dialect;
     OffsetTable offsets;
+    DeadLetterTable deadLetterTable;
     try {
       if (settings.dataSource() != null) {
         dataSource = settings.dataSource();
@@ -101,8 +103,11 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
       dialect = Dialect.of(dataSource);
       offsets =
           new OffsetTable(dialect, settings.offsetTable(), settings.groupId(), settings.lockWait());
+      deadLetterTable =
+          new DeadLetterTable(
+              dialect, DeadLetterTable.nameFor(settings.offsetTable()), settings.groupId());
       if (settings.createOffsetTable()) {
-        createOffsetTable(dataSource, offsets);
+        createTables(dataSource, offsets, deadLetterTable);
       }
       consumer =
           new KafkaConsumer<>(
@@ -129,12 +134,9 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     assignments = new Assignments<>(ctx);
     RefusedCommits<K, V> refused = new RefusedCommits<>(ctx, assignments);
     BatchTransaction<K, V> transaction = new BatchTransaction<>(ctx);
-    writer =
-        new BatchWriter<>(
-            ctx,
-            transaction,
-            new DeadLetterPath<>(ctx, transaction, refused, deadLetterProducer),
-            refused);
+    deadLetters =
+        new DeadLetterPath<>(ctx, transaction, refused, deadLetterProducer, deadLetterTable);
+    writer = new BatchWriter<>(ctx, transaction, deadLetters, refused);
     mirror = new OffsetMirror(ctx);
     log.info(
         "db sink {} starting: group {}, topics {}, {} offset table {}, kafka {}",
@@ -153,14 +155,18 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   }
 
   /**
-   * Creates the offset table when absent. Instances that start together race on it: PostgreSQL's
-   * CREATE TABLE IF NOT EXISTS can still fail with a duplicate key in its catalog when another
-   * session creates the same table at the same moment; the second try finds the table.
+   * Creates the offset table and its dead-letter table when absent. Instances that start together
+   * race on them: PostgreSQL's CREATE TABLE IF NOT EXISTS can still fail with a duplicate key in
+   * its catalog when another session creates the same table at the same moment; the second try
+   * finds the table.
    */
-  private void createOffsetTable(DataSource dataSource, OffsetTable offsets) throws SQLException {
+  private void createTables(
+      DataSource dataSource, OffsetTable offsets, DeadLetterTable deadLetterTable)
+      throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try (Connection c = dataSource.getConnection()) {
         offsets.create(c);
+        deadLetterTable.create(c);
         return;
       } catch (SQLException e) {
         if (!CREATE_TABLE_RACE.canRetryAfter(attempt)) {
@@ -237,6 +243,9 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
           polled = consumer.poll(settings.pollTimeout());
         } catch (WakeupException e) {
           continue;
+        }
+        if (!own.unpublished.isEmpty()) {
+          deadLetters.publishLeftovers();
         }
         if (!polled.isEmpty()) {
           own.skip.clear();

@@ -27,6 +27,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *       the process exactly there;
  *   <li>{@code stall=n}: the n-th handler call prints {@code STALLING} and sleeps 3 s before
  *       writing, so the test can SIGSTOP it mid-batch (a zombie);
+ *   <li>{@code poison=id}: the handler refuses the input {@code id} (a non-retriable error), so
+ *       this instance dead-letters it;
  *   <li>{@code mode=naive}: no DbSink at all, the common wrong way (insert, commit the database,
  *       then commit offsets to Kafka), as a negative control the checker must catch.
  * </ul>
@@ -69,6 +71,7 @@ public final class SinkChild {
           };
     }
     int stallAt = Integer.parseInt(a.getOrDefault("stall", "0"));
+    String poison = a.get("poison");
     AtomicInteger calls = new AtomicInteger();
     String table = a.get("table");
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -97,6 +100,11 @@ public final class SinkChild {
                     // as long (a successor's start plus the 2 s session), so the zombie writes
                     // and commits right after it is resumed, not seconds later.
                     Thread.sleep(3000);
+                  }
+                  for (ConsumerRecord<String, String> r : records) {
+                    if (r.key().equals(poison)) {
+                      throw new IllegalArgumentException("input " + poison + " refused here");
+                    }
                   }
                   SinkFixtures.insert(connection, table, name, records);
                 })

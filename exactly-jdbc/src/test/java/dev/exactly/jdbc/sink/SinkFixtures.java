@@ -158,6 +158,7 @@ final class SinkFixtures {
         Statement s = c.createStatement()) {
       for (String t : tables) {
         s.execute("DROP TABLE IF EXISTS " + t);
+        s.execute("DROP TABLE IF EXISTS " + t + "_dlt"); // an offset table's dead letters
       }
     } catch (SQLException e) {
       // leftovers only cost disk; the names are unique per run

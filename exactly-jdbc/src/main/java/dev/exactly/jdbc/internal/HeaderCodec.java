@@ -1,4 +1,4 @@
-package dev.exactly.jdbc.outbox;
+package dev.exactly.jdbc.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +12,10 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * The user's headers as one column: a count, then each name and value with its length. A null value
  * is kept as a null value (length -1). Order is kept, and a name may repeat.
  */
-final class HeaderCodec {
+public final class HeaderCodec {
   private HeaderCodec() {}
 
-  static byte[] encode(List<Map.Entry<String, byte[]>> headers) {
+  public static byte[] encode(List<Map.Entry<String, byte[]>> headers) {
     if (headers.isEmpty()) {
       return null;
     }
@@ -40,7 +40,7 @@ final class HeaderCodec {
     return out.array();
   }
 
-  static List<Header> decode(byte[] encoded) {
+  public static List<Header> decode(byte[] encoded) {
     List<Header> out = new ArrayList<>();
     if (encoded == null) {
       return out;
