@@ -21,11 +21,16 @@ public enum FaultPoint {
   SINK_INSIDE_DB_TRANSACTION,
   /** DB sink: the database committed rows and offsets; Kafka has not been told. */
   SINK_AFTER_DB_COMMIT,
-  /** DB sink: a record went to the dead-letter topic; its offset is not yet committed. */
+  /**
+   * DB sink: a record was given up; its dead letter and the offset past it are committed, the dead
+   * letter is not yet published.
+   */
   SINK_AFTER_DEAD_LETTER,
 
   /** Idempotent consumer: a handler returned, its side effect happened; nothing is stored yet. */
   CONSUMER_AFTER_EFFECT,
+  /** Idempotent consumer: a record went to the dead-letter topic; its offset is not committed. */
+  CONSUMER_AFTER_DEAD_LETTER,
   /** Idempotent consumer: the store marked keys done; their offsets are not yet committed. */
   CONSUMER_AFTER_COMPLETE,
   /** Idempotent consumer: the offsets of the batch are committed. */

@@ -266,6 +266,7 @@ final class BatchProcessor<K, V> {
               running);
       if (written) {
         metrics.deadLettered.increment();
+        faults.reached(FaultPoint.CONSUMER_AFTER_DEAD_LETTER);
       }
       return written;
     } catch (InterruptedException e) {

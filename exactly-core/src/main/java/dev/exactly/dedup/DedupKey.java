@@ -1,16 +1,22 @@
 package dev.exactly.dedup;
 
+import dev.exactly.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * How an {@link IdempotentConsumer} names a record's effect: two records with the same dedup key
  * are one effect, and the second is skipped. Choose a key that the producer of the data gives again
  * on a retry (an order id, a request id): {@link #topicPartitionOffset()} only catches redelivery
  * of the same record, not a producer that sends the same request twice.
+ *
+ * <p>A dead letter keeps its record's key, value and headers, so a record re-driven from the
+ * dead-letter topic gets the dedup key of its original from every function here, and runs only if
+ * the original never took effect.
  *
  * <p>A function that throws, or returns null or an empty string, sends the record to the
  * dead-letter topic: a record without a key cannot be deduplicated.
@@ -74,8 +80,29 @@ public interface DedupKey {
     };
   }
 
-  /** {@code topic-partition@offset}: catches redelivery of the very same record only. */
+  /**
+   * {@code topic-partition@offset}: catches redelivery of the very same record only. A dead letter
+   * re-driven into the input with its headers is keyed by its original record's {@link
+   * DeadLetterHeaders#TOPIC}, {@link DeadLetterHeaders#PARTITION} and {@link
+   * DeadLetterHeaders#OFFSET}: when the original took effect after all (its instance died between
+   * the dead letter and the offset commit, and a later attempt succeeded), the re-drive is skipped
+   * as its duplicate.
+   */
   static DedupKey topicPartitionOffset() {
-    return record -> record.topic() + "-" + record.partition() + "@" + record.offset();
+    return record -> {
+      Headers h = record.headers();
+      String topic = text(h, DeadLetterHeaders.TOPIC);
+      String partition = text(h, DeadLetterHeaders.PARTITION);
+      String offset = text(h, DeadLetterHeaders.OFFSET);
+      if (topic != null && partition != null && offset != null) {
+        return topic + "-" + partition + "@" + offset; // a dead letter re-driven: its original
+      }
+      return record.topic() + "-" + record.partition() + "@" + record.offset();
+    };
+  }
+
+  private static String text(Headers headers, String name) {
+    Header h = headers.lastHeader(name);
+    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
   }
 }
