@@ -14,6 +14,11 @@ import java.util.stream.Collectors;
 /** Helpers the dialects share: placeholders, column lists, and walking an error's chain. */
 public final class Sql {
   private static final int MAX_CHAIN = 32;
+  // org.h2.api.ErrorCode.TABLE_OR_VIEW_NOT_FOUND_1, _WITH_CANDIDATES_2 and _DATABASE_EMPTY_1,
+  // without needing H2 on the class path
+  private static final int H2_TABLE_NOT_FOUND = 42102;
+  private static final int H2_TABLE_NOT_FOUND_WITH_CANDIDATES = 42103;
+  private static final int H2_TABLE_NOT_FOUND_DATABASE_EMPTY = 42104;
 
   private Sql() {}
 
@@ -160,6 +165,26 @@ public final class Sql {
             || state.startsWith("23")
             || state.startsWith("27")
             || state.startsWith("44"));
+  }
+
+  /**
+   * Whether {@code error} says a table does not exist: SQLState 42P01 (PostgreSQL), 42S02 (MariaDB,
+   * MySQL and H2), or H2's table-not-found codes, anywhere in its causes.
+   */
+  public static boolean undefinedTable(Throwable error) {
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Throwable t = error; t != null && seen.size() < MAX_CHAIN && seen.add(t); ) {
+      if (t instanceof SQLException sql
+          && ("42P01".equals(sql.getSQLState())
+              || "42S02".equals(sql.getSQLState())
+              || sql.getErrorCode() == H2_TABLE_NOT_FOUND
+              || sql.getErrorCode() == H2_TABLE_NOT_FOUND_WITH_CANDIDATES
+              || sql.getErrorCode() == H2_TABLE_NOT_FOUND_DATABASE_EMPTY)) {
+        return true;
+      }
+      t = t.getCause();
+    }
+    return false;
   }
 
   /** SQLState class 08 is a connection exception in every database. */

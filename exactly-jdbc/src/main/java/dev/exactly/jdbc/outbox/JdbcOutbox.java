@@ -3,6 +3,7 @@ package dev.exactly.jdbc.outbox;
 import dev.exactly.Ticker;
 import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.internal.HeaderCodec;
+import dev.exactly.jdbc.internal.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,6 +13,7 @@ import java.sql.Types;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -57,6 +59,32 @@ final class JdbcOutbox implements Outbox {
     }
     Dialect d = dialect(connection);
     long id;
+    try {
+      id = insert(connection, topic, key, value, userHeaders);
+    } catch (SQLException e) {
+      if (Sql.undefinedTable(e)) {
+        throw missingTable(d, e);
+      }
+      throw e;
+    }
+    Optional<String> notify = d.notifyStatement();
+    if (notifyRelay && notify.isPresent()) {
+      try (PreparedStatement ps = connection.prepareStatement(notify.get())) {
+        ps.setString(1, table.channel());
+        ps.execute();
+      }
+    }
+    return id;
+  }
+
+  private long insert(
+      Connection connection,
+      String topic,
+      byte[] key,
+      byte[] value,
+      List<Map.Entry<String, byte[]>> userHeaders)
+      throws SQLException {
+    long id;
     try (PreparedStatement ps =
         connection.prepareStatement(table.insert(), Statement.RETURN_GENERATED_KEYS)) {
       ps.setString(1, topic);
@@ -72,14 +100,24 @@ final class JdbcOutbox implements Outbox {
         id = keys.getLong(1);
       }
     }
-    Optional<String> notify = d.notifyStatement();
-    if (notifyRelay && notify.isPresent()) {
-      try (PreparedStatement ps = connection.prepareStatement(notify.get())) {
-        ps.setString(1, table.channel());
-        ps.execute();
-      }
-    }
     return id;
+  }
+
+  /** The database's "no such table", with the two ways to create it. */
+  private SQLException missingTable(Dialect d, SQLException e) {
+    String file = "db/exactly/outbox-" + d.database().name().toLowerCase(Locale.ROOT) + ".sql";
+    return new SQLException(
+        "outbox table "
+            + table.name
+            + " does not exist: create it once with Outbox.createTableIfAbsent(connection),"
+            + " outside a business transaction, or with your migration tool from "
+            + file
+            + " in the exactly-jdbc jar (it names the table exactly_outbox; rename it to match)."
+            + " The database said: "
+            + e.getMessage(),
+        e.getSQLState(),
+        e.getErrorCode(),
+        e);
   }
 
   private static void setBytes(PreparedStatement ps, int index, byte[] bytes) throws SQLException {
