@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "broker",
     mixinStandardHelpOptions = true,
+    header = "Start one Kafka broker on 127.0.0.1 for local work.",
     description = {
       "Start one Apache Kafka broker (KRaft, in this JVM) on 127.0.0.1 and print its address.",
       "Stops on Ctrl-C. With --data the broker keeps its topics across runs."
@@ -30,6 +31,15 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Client port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free one).",
       defaultValue = "9092")
   int port;
+
+  @Option(
+      names = "--partitions",
+      paramLabel = "N",
+      description =
+          "Partitions of every topic the broker creates by itself (num.partitions; default:"
+              + " ${DEFAULT-VALUE}).",
+      defaultValue = "1")
+  int partitions;
 
   @Option(
       names = "--data",
@@ -47,6 +57,11 @@ final class BrokerCommand implements Callable<Integer> {
           spec.commandLine(),
           "Invalid value for option '--port': " + port + " is not a TCP port (0 to 65535)");
     }
+    if (partitions < 1 || partitions > 10_000) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "Invalid value for option '--partitions': " + partitions + " (1 to 10000)");
+    }
     boolean temporary = data == null;
     Path home = temporary ? Files.createTempDirectory("exactly-broker-") : data.toAbsolutePath();
     Path log = home.resolve("broker.log");
@@ -57,7 +72,12 @@ final class BrokerCommand implements Callable<Integer> {
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "info");
     EmbeddedKafka kafka;
     try {
-      kafka = EmbeddedKafka.builder().port(port).dataDirectory(home.resolve("kafka")).start();
+      kafka =
+          EmbeddedKafka.builder()
+              .port(port)
+              .dataDirectory(home.resolve("kafka"))
+              .brokerProperty("num.partitions", Integer.toString(partitions))
+              .start();
     } catch (RuntimeException e) {
       throw new IllegalStateException(e.getMessage() + " (broker log: " + log + ")", e);
     }

@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "copy",
     mixinStandardHelpOptions = true,
+    header = "Copy a topic exactly once; restart it after any crash.",
     description = {
       "Copies a topic exactly once, keeping keys, values, headers and partitions.",
       "Restart it with the same arguments after a crash: it carries on without loss or"

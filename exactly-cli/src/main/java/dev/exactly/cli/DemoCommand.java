@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    header = "Run a real pipeline on an embedded broker and check it.",
     description = {
       "Run a real pipeline on an embedded Kafka broker and show that every committed record is",
       "read exactly once and no record of an aborted transaction is ever seen."

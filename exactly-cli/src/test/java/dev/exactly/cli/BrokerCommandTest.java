@@ -7,9 +7,12 @@ import dev.exactly.testkit.TopicReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,7 +27,7 @@ class BrokerCommandTest {
     try (ChildProcess broker =
         ChildProcess.builder(Main.class)
             .name("exactly-broker")
-            .args("broker", "--port", "0")
+            .args("broker", "--port", "0", "--partitions", "3")
             .start()) {
       broker.awaitOutput("Press Ctrl-C to stop.", Duration.ofSeconds(60));
       String text = broker.outputText();
@@ -39,6 +42,13 @@ class BrokerCommandTest {
                   ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                   ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
         producer.send(new ProducerRecord<>("hello", "k", "world")).get();
+      }
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", address))) {
+        TopicDescription hello =
+            admin.describeTopics(List.of("hello")).allTopicNames().get().get("hello");
+        assertThat(hello.partitions())
+            .as("--partitions 3 for a topic made on first use")
+            .hasSize(3);
       }
       assertThat(TopicReader.readCommitted(address, "hello"))
           .singleElement()

@@ -7,7 +7,10 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class MainTest {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -32,6 +35,27 @@ class MainTest {
             "exactly demo: Unknown options: '--recrods', '5'",
             "Did you mean '--records'? Try 'exactly demo --help' for usage.");
     assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
+  void helpShowsEveryCommandsWholeSummaryOnOneLine() {
+    assertThat(run("--help")).isZero();
+    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    CommandLine cli = new CommandLine(new Main());
+    assertThat(cli.getSubcommands()).isNotEmpty();
+    cli.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              String[] header = sub.getCommandSpec().usageMessage().header();
+              assertThat(header).as("a one-line header for %s", name).hasSize(1);
+              assertThat(header[0]).endsWith(".");
+              assertThat(lines)
+                  .as("exactly --help lists %s with its whole summary", name)
+                  .anyMatch(
+                      l ->
+                          l.matches(
+                              "\\s*" + Pattern.quote(name) + "\\s+" + Pattern.quote(header[0])));
+            });
   }
 
   @Test
