@@ -4,6 +4,7 @@ import dev.exactly.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Objects;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -77,6 +78,36 @@ public interface DedupKey {
                 + "; use StringDeserializer or ByteArrayDeserializer for the value");
       }
       return p.find(json);
+    };
+  }
+
+  /**
+   * A property of the deserialized value, such as an order id read by its getter: {@code
+   * DedupKey.fromValue(Order.class, Order::id)}. The getter's result becomes the key by {@code
+   * toString()}; a value of another type, a null value, or a getter that returns null sends the
+   * record to the dead-letter topic.
+   *
+   * @param type the value's type, as the value deserializer produces it
+   * @param getter reads the key from the value
+   */
+  static <V> DedupKey fromValue(Class<V> type, Function<? super V, ?> getter) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(getter, "getter");
+    return record -> {
+      Object value = record.value();
+      if (!type.isInstance(value)) {
+        throw new IllegalArgumentException(
+            "the value is "
+                + (value == null ? "null" : "a " + value.getClass().getName())
+                + ", not a "
+                + type.getName()
+                + "; check the value deserializer given to input(..)");
+      }
+      Object key = getter.apply(type.cast(value));
+      if (key == null) {
+        throw new IllegalArgumentException("the getter returned null for the dedup key");
+      }
+      return key.toString();
     };
   }
 
