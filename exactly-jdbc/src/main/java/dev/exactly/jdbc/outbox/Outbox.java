@@ -3,8 +3,10 @@ package dev.exactly.jdbc.outbox;
 import dev.exactly.Ticker;
 import dev.exactly.jdbc.Database;
 import dev.exactly.jdbc.internal.Dialect;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -17,7 +19,7 @@ import java.util.Objects;
  * Outbox outbox = Outbox.builder().table("orders_outbox").build();
  * connection.setAutoCommit(false);
  * // ... the business change ...
- * outbox.write(connection, "order-events", key, value, Map.of("type", bytes));
+ * outbox.write(connection, "order-events", orderId, json, Map.of("type", "created"));
  * connection.commit();
  * }</pre>
  *
@@ -56,6 +58,29 @@ public interface Outbox {
   default long write(Connection connection, String topic, byte[] key, byte[] value)
       throws SQLException {
     return write(connection, topic, key, value, Map.of());
+  }
+
+  /**
+   * {@link #write(Connection, String, byte[], byte[], Map)} for text: the key, the value and each
+   * header value as UTF-8 (null stays null, a tombstone for the value). Pass {@code (String) null}
+   * for an absent key and value together.
+   */
+  default long write(
+      Connection connection, String topic, String key, String value, Map<String, String> headers)
+      throws SQLException {
+    Map<String, byte[]> bytes = new LinkedHashMap<>();
+    Objects.requireNonNull(headers, "headers").forEach((k, v) -> bytes.put(k, utf8(v)));
+    return write(connection, topic, utf8(key), utf8(value), bytes);
+  }
+
+  /** {@link #write(Connection, String, String, String, Map)} without headers. */
+  default long write(Connection connection, String topic, String key, String value)
+      throws SQLException {
+    return write(connection, topic, key, value, Map.of());
+  }
+
+  private static byte[] utf8(String text) {
+    return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
   }
 
   /** The outbox table's name. */

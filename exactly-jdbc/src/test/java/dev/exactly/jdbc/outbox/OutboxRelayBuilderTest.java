@@ -101,7 +101,7 @@ class OutboxRelayBuilderTest {
     Outbox outbox = Outbox.builder().table("writes").build();
     try (var c = ds.getConnection()) {
       outbox.createTableIfAbsent(c);
-      assertThatThrownBy(() -> outbox.write(c, "bad topic", null, null))
+      assertThatThrownBy(() -> outbox.write(c, "bad topic", (byte[]) null, null))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("legal Kafka topic");
       assertThatThrownBy(
