@@ -80,9 +80,13 @@ final class IdempotentEngine<K, V> {
               "exactly-dedup-" + s.groupId() + "-" + s.instanceId(),
               STORE_BACKOFF,
               s.ticker())) {
+        // Opened before RUNNING: Kafka properties the client refuses fail the start.
+        KafkaConsumer<byte[], byte[]> c = newConsumer();
         // False when close() came first: nothing was polled, nothing to finish.
         if (lifecycle.tryMoveTo(ComponentState.RUNNING)) {
-          consume(deadLetters);
+          consume(c, deadLetters);
+        } else {
+          c.close();
         }
       }
       lifecycle.tryMoveTo(ComponentState.CLOSED);
@@ -96,46 +100,63 @@ final class IdempotentEngine<K, V> {
     }
   }
 
+  private KafkaConsumer<byte[], byte[]> newConsumer() {
+    return new KafkaConsumer<>(
+        s.consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
   /**
-   * Polls until closed. Under KIP-848's consumer protocol a static member cannot replace its killed
-   * predecessor: the broker refuses the restarted one's {@code group.instance.id} until the old
-   * member's session times out, and the refusal leaves that consumer unusable. Before the first
-   * assignment a new consumer therefore asks again every {@link #REJOIN_BACKOFF}; after it, the
-   * same refusal means another live member holds the id, and it stops this consumer FAILED.
+   * Polls with {@code first}, and with new Kafka consumers after it, until closed. Under KIP-848's
+   * consumer protocol a static member cannot replace its killed predecessor: the broker refuses the
+   * restarted one's {@code group.instance.id} until the old member's session times out, and the
+   * refusal leaves that consumer unusable. Before the first assignment a new consumer therefore
+   * asks again every {@link #REJOIN_BACKOFF}; after it, the same refusal means another live member
+   * holds the id, and stops this consumer FAILED.
    */
-  private void consume(DeadLetterProducer deadLetters) {
+  private void consume(KafkaConsumer<byte[], byte[]> first, DeadLetterProducer deadLetters) {
+    KafkaConsumer<byte[], byte[]> c = first;
     boolean warned = false;
-    while (running()) {
-      KafkaConsumer<byte[], byte[]> c =
-          new KafkaConsumer<>(
-              s.consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      consumer = c;
-      try {
-        poll(c, new BatchProcessor<>(s, c, deadLetters, metrics, reader, paused, this::running));
+    while (!pollUntilClosed(c, deadLetters)) {
+      if (!warned) {
+        log.warn(
+            "idempotent consumer {}: group.instance.id {} is still held by an earlier member that"
+                + " did not leave (a killed instance); rejoining every {} until its session times"
+                + " out on the broker (group.consumer.session.timeout.ms)",
+            s.name(),
+            s.consumerProperties().get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+            REJOIN_BACKOFF);
+        warned = true;
+      }
+      Waits.sleepWhileQuietly(s.ticker(), REJOIN_BACKOFF, this::running);
+      if (!running()) {
         return;
-      } catch (UnreleasedInstanceIdException e) {
-        if (assigned) {
-          throw e;
-        }
-        if (!warned) {
-          log.warn(
-              "idempotent consumer {}: group.instance.id {} is still held by an earlier member"
-                  + " that did not leave (a killed instance); rejoining every {} until its session"
-                  + " times out on the broker (group.consumer.session.timeout.ms)",
-              s.name(),
-              s.consumerProperties().get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
-              REJOIN_BACKOFF);
-          warned = true;
-        }
-        consumer = null;
+      }
+      c = newConsumer();
+    }
+  }
+
+  /**
+   * Polls with {@code c} until closed (true) or, before the first assignment, refused its static
+   * instance id (false); closes {@code c} either way.
+   */
+  private boolean pollUntilClosed(KafkaConsumer<byte[], byte[]> c, DeadLetterProducer deadLetters) {
+    boolean refused = false;
+    consumer = c;
+    try {
+      poll(c, new BatchProcessor<>(s, c, deadLetters, metrics, reader, paused, this::running));
+      return true;
+    } catch (UnreleasedInstanceIdException e) {
+      if (assigned) {
+        throw e;
+      }
+      refused = true;
+      return false;
+    } finally {
+      consumer = null;
+      if (refused) {
         closeRefused(c);
-        c = null;
-        Waits.sleepWhileQuietly(s.ticker(), REJOIN_BACKOFF, this::running);
-      } finally {
-        if (c != null) {
-          consumer = null;
-          c.close();
-        }
+      } else {
+        c.close();
       }
     }
   }
