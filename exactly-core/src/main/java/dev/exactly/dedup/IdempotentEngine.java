@@ -8,10 +8,13 @@ import dev.exactly.internal.Waits;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -32,12 +35,18 @@ final class IdempotentEngine<K, V> {
   static final RetryPolicy STORE_BACKOFF =
       new RetryPolicy(Integer.MAX_VALUE, Duration.ofMillis(100), Duration.ofSeconds(5), 2.0);
 
+  /** Between two joins refused because a killed member still holds the static instance id. */
+  private static final Duration REJOIN_BACKOFF = Duration.ofSeconds(1);
+
   private final ConsumerSettings<K, V> s;
   private final Lifecycle lifecycle;
   private final DedupMetrics metrics;
   private final ItemReader<K, V> reader;
   private final PausedPartitions paused;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+  /** Whether Kafka has assigned this instance partitions (even none) since it started. */
+  private boolean assigned;
 
   /** Claims failed in a row: the next backoff grows with it. */
   private int storeFailures;
@@ -65,21 +74,19 @@ final class IdempotentEngine<K, V> {
   void run() {
     try {
       RetentionCheck.run(s, metrics);
-      try (KafkaConsumer<byte[], byte[]> c =
-              new KafkaConsumer<>(
-                  s.consumerProperties(),
-                  new ByteArrayDeserializer(),
-                  new ByteArrayDeserializer());
-          DeadLetterProducer deadLetters =
-              new DeadLetterProducer(
-                  s.userProperties(),
-                  "exactly-dedup-" + s.groupId() + "-" + s.instanceId(),
-                  STORE_BACKOFF,
-                  s.ticker())) {
-        consumer = c;
+      try (DeadLetterProducer deadLetters =
+          new DeadLetterProducer(
+              s.userProperties(),
+              "exactly-dedup-" + s.groupId() + "-" + s.instanceId(),
+              STORE_BACKOFF,
+              s.ticker())) {
+        // Opened before RUNNING: Kafka properties the client refuses fail the start.
+        KafkaConsumer<byte[], byte[]> c = newConsumer();
         // False when close() came first: nothing was polled, nothing to finish.
         if (lifecycle.tryMoveTo(ComponentState.RUNNING)) {
-          poll(c, new BatchProcessor<>(s, c, deadLetters, metrics, reader, paused, this::running));
+          consume(c, deadLetters);
+        } else {
+          c.close();
         }
       }
       lifecycle.tryMoveTo(ComponentState.CLOSED);
@@ -90,6 +97,76 @@ final class IdempotentEngine<K, V> {
       reader.close();
       log.info("idempotent consumer {} stopped", s.name());
       lifecycle.terminated();
+    }
+  }
+
+  private KafkaConsumer<byte[], byte[]> newConsumer() {
+    return new KafkaConsumer<>(
+        s.consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * Polls with {@code first}, and with new Kafka consumers after it, until closed. Under KIP-848's
+   * consumer protocol a static member cannot replace its killed predecessor: the broker refuses the
+   * restarted one's {@code group.instance.id} until the old member's session times out, and the
+   * refusal leaves that consumer unusable. Before the first assignment a new consumer therefore
+   * asks again every {@link #REJOIN_BACKOFF}; after it, the same refusal means another live member
+   * holds the id, and stops this consumer FAILED.
+   */
+  private void consume(KafkaConsumer<byte[], byte[]> first, DeadLetterProducer deadLetters) {
+    KafkaConsumer<byte[], byte[]> c = first;
+    boolean warned = false;
+    while (!pollUntilClosed(c, deadLetters)) {
+      if (!warned) {
+        log.warn(
+            "idempotent consumer {}: group.instance.id {} is still held by an earlier member that"
+                + " did not leave (a killed instance); rejoining every {} until its session times"
+                + " out on the broker (group.consumer.session.timeout.ms)",
+            s.name(),
+            s.consumerProperties().get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+            REJOIN_BACKOFF);
+        warned = true;
+      }
+      Waits.sleepWhileQuietly(s.ticker(), REJOIN_BACKOFF, this::running);
+      if (!running()) {
+        return;
+      }
+      c = newConsumer();
+    }
+  }
+
+  /**
+   * Polls with {@code c} until closed (true) or, before the first assignment, refused its static
+   * instance id (false); closes {@code c} either way.
+   */
+  private boolean pollUntilClosed(KafkaConsumer<byte[], byte[]> c, DeadLetterProducer deadLetters) {
+    boolean refused = false;
+    consumer = c;
+    try {
+      poll(c, new BatchProcessor<>(s, c, deadLetters, metrics, reader, paused, this::running));
+      return true;
+    } catch (UnreleasedInstanceIdException e) {
+      if (assigned) {
+        throw e;
+      }
+      refused = true;
+      return false;
+    } finally {
+      consumer = null;
+      if (refused) {
+        closeRefused(c);
+      } else {
+        c.close();
+      }
+    }
+  }
+
+  /** A refused consumer has nothing to commit or leave: closed without waiting. */
+  private void closeRefused(KafkaConsumer<byte[], byte[]> c) {
+    try {
+      c.close(CloseOptions.timeout(Duration.ZERO));
+    } catch (RuntimeException e) {
+      log.debug("idempotent consumer {}: closing a refused consumer failed", s.name(), e);
     }
   }
 
@@ -139,7 +216,9 @@ final class IdempotentEngine<K, V> {
     }
 
     @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      assigned = true;
+    }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {

@@ -2,6 +2,7 @@ package dev.exactly.bench.soak;
 
 import dev.exactly.processor.Guarantee;
 import dev.exactly.testkit.ChildProcess;
+import dev.exactly.testkit.GroupProtocol;
 import dev.exactly.testkit.KafkaCluster;
 import dev.exactly.testkit.check.AbortedReadMonitor;
 import dev.exactly.testkit.check.CheckReport;
@@ -40,6 +41,7 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <pre>
  * --seed 42 --records 1000000 --rate 5000 --guarantee exactly-once|at-least-once
+ * --group-protocol classic|consumer
  * </pre>
  *
  * Only the fault schedule and the inputs are seeded: process timing under load is not, so two runs
@@ -47,7 +49,10 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class ProcessorSoak {
   private static final int PARTITIONS = 6;
-  private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
+
+  /** The session the instances set under the classic protocol. */
+  private static final Duration CLASSIC_SESSION_TIMEOUT = Duration.ofSeconds(6);
+
   private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(30);
   private static final List<String> INSTANCES = List.of("a", "b", "c");
 
@@ -55,6 +60,7 @@ public final class ProcessorSoak {
   private final int records;
   private final int rate;
   private final Guarantee guarantee;
+  private final GroupProtocol protocol;
   private final Schedule schedule;
   private final Random random;
 
@@ -89,13 +95,28 @@ public final class ProcessorSoak {
   /** Whole seconds, from {@code min} inclusive to {@code max} exclusive. */
   record Range(int min, int max) {}
 
-  ProcessorSoak(long seed, int records, int rate, Guarantee guarantee, Schedule schedule) {
+  ProcessorSoak(
+      long seed,
+      int records,
+      int rate,
+      Guarantee guarantee,
+      GroupProtocol protocol,
+      Schedule schedule) {
     this.seed = seed;
     this.records = records;
     this.rate = rate;
     this.guarantee = guarantee;
+    this.protocol = protocol;
     this.schedule = schedule;
     this.random = new Random(seed);
+  }
+
+  /**
+   * The session a frozen instance must outlive to be taken for dead: its own under classic, the
+   * broker's under the consumer protocol.
+   */
+  private Duration sessionTimeout() {
+    return protocol.isClassic() ? CLASSIC_SESSION_TIMEOUT : GroupProtocol.CONSUMER_SESSION_TIMEOUT;
   }
 
   int kills() {
@@ -119,6 +140,7 @@ public final class ProcessorSoak {
     int records = 1_000_000;
     int rate = 5000;
     Guarantee guarantee = Guarantee.EXACTLY_ONCE;
+    GroupProtocol protocol = GroupProtocol.CLASSIC;
     for (int i = 0; i < args.length; i += 2) {
       if (i + 1 >= args.length) {
         usage("missing a value after " + args[i]);
@@ -135,6 +157,7 @@ public final class ProcessorSoak {
                   case "at-least-once" -> Guarantee.AT_LEAST_ONCE_NOT_EXACTLY_ONCE;
                   default -> usage("--guarantee is exactly-once or at-least-once, not " + value);
                 };
+        case "--group-protocol" -> protocol = GroupProtocol.of(value);
         default -> usage("unknown option " + args[i]);
       }
     }
@@ -143,7 +166,7 @@ public final class ProcessorSoak {
     }
     int code;
     try {
-      code = new ProcessorSoak(seed, records, rate, guarantee, Schedule.SOAK).run();
+      code = new ProcessorSoak(seed, records, rate, guarantee, protocol, Schedule.SOAK).run();
     } catch (Exception e) {
       e.printStackTrace();
       System.out.println("RESULT: the soak could not finish: " + e);
@@ -156,7 +179,7 @@ public final class ProcessorSoak {
     System.err.println(
         problem
             + "\nusage: ProcessorSoak [--seed N] [--records N] [--rate N/s]"
-            + " [--guarantee exactly-once|at-least-once]");
+            + " [--guarantee exactly-once|at-least-once] [--group-protocol classic|consumer]");
     System.exit(64);
     return null;
   }
@@ -165,8 +188,8 @@ public final class ProcessorSoak {
   int run() throws Exception {
     begin = Instant.now();
     System.out.printf(
-        "soak: %,d records at %,d/s, %s, seed %d; starting 3 brokers%n",
-        records, rate, guarantee, seed);
+        "soak: %,d records at %,d/s, %s, %s group protocol, seed %d; starting 3 brokers%n",
+        records, rate, guarantee, protocol.value(), seed);
     try (KafkaCluster cluster = KafkaCluster.builder().brokers(3).start()) {
       String bootstrap = cluster.bootstrapServers();
       String in = "soak-in";
@@ -303,7 +326,7 @@ public final class ProcessorSoak {
             children.values().stream().filter(ChildProcess::isAlive).toList();
         if (!alive.isEmpty()) {
           paused = alive.get(random.nextInt(alive.size()));
-          Duration length = SESSION_TIMEOUT.plus(between(2, 6));
+          Duration length = sessionTimeout().plus(between(2, 6));
           log("SIGSTOP " + paused.name() + " for " + length.toSeconds() + " s");
           paused.pause();
           pauses++;
@@ -366,7 +389,8 @@ public final class ProcessorSoak {
                 "group=soak-group",
                 "instance=" + name,
                 "guarantee=" + guarantee.name(),
-                "sessionMs=" + SESSION_TIMEOUT.toMillis(),
+                "protocol=" + protocol.value(),
+                "sessionMs=" + CLASSIC_SESSION_TIMEOUT.toMillis(),
                 "txnTimeoutMs=" + TRANSACTION_TIMEOUT.toMillis(),
                 // a and b come back at once under static membership; c's comings and goings
                 // rebalance the group, so revocation and assignment are exercised too.
@@ -428,8 +452,9 @@ public final class ProcessorSoak {
         "==== processor soak summary ====",
         String.format("records           %,d (rate %,d/s, seed %d)", records, rate, seed),
         "guarantee         " + guarantee,
+        "group protocol    " + protocol.value(),
         "processor kills   " + kills + " (SIGKILL)",
-        "pauses            " + pauses + " (SIGSTOP > session timeout " + SESSION_TIMEOUT + ")",
+        "pauses            " + pauses + " (SIGSTOP > session timeout " + sessionTimeout() + ")",
         "broker kills      " + brokerKills + " (SIGKILL, restarted)",
         "scaling           " + scaling,
         "instance starts   " + starts + ", exits by code " + exits,

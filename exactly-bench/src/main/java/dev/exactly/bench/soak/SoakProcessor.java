@@ -3,6 +3,7 @@ package dev.exactly.bench.soak;
 import dev.exactly.ComponentState;
 import dev.exactly.processor.ExactlyOnceProcessor;
 import dev.exactly.processor.Guarantee;
+import dev.exactly.testkit.GroupProtocol;
 import dev.exactly.testkit.check.RecordCodec;
 import java.time.Duration;
 import java.util.HashMap;
@@ -19,7 +20,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the soak kills it from outside at random times.
  *
  * <p>Arguments: bootstrap, in, out, group, instance, guarantee (a {@link Guarantee} name),
- * sessionMs, txnTimeoutMs, static (whether {@code group.instance.id} is the instance name).
+ * sessionMs (classic only), txnTimeoutMs, static (whether {@code group.instance.id} is the instance
+ * name), protocol (a {@link GroupProtocol} value, classic by default).
  */
 public final class SoakProcessor {
   /** Exit code when the processor ended FENCED (expected after a pause past the session). */
@@ -37,16 +39,22 @@ public final class SoakProcessor {
     String attempt = a.get("instance") + "-p" + ProcessHandle.current().pid() + "-b";
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", a.get("bootstrap"));
-    props.put("session.timeout.ms", a.get("sessionMs"));
-    props.put("heartbeat.interval.ms", "1000");
     props.put("transaction.timeout.ms", a.get("txnTimeoutMs"));
     if (Boolean.parseBoolean(a.get("static"))) {
       // Static membership: a restarted instance takes its partitions back without a rebalance.
       props.put("group.instance.id", a.get("instance"));
     }
-    props.put(
-        "partition.assignment.strategy",
-        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    GroupProtocol protocol = GroupProtocol.of(a.getOrDefault("protocol", "classic"));
+    protocol.applyTo(props);
+    if (protocol.isClassic()) {
+      // The consumer protocol refuses these (ConfigException): the broker sets the session and
+      // assigns the partitions itself, incrementally.
+      props.put("session.timeout.ms", a.get("sessionMs"));
+      props.put("heartbeat.interval.ms", "1000");
+      props.put(
+          "partition.assignment.strategy",
+          "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    }
     ExactlyOnceProcessor processor =
         ExactlyOnceProcessor.builder(props)
             .groupId(a.get("group"))

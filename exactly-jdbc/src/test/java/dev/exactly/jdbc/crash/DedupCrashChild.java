@@ -9,11 +9,13 @@ import dev.exactly.dedup.IdempotencyKey;
 import dev.exactly.dedup.IdempotentConsumer;
 import dev.exactly.jdbc.JdbcDedupStore;
 import dev.exactly.testkit.CountingHttpServer;
+import dev.exactly.testkit.GroupProtocol;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,7 +27,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * SIGKILLs it exactly there.
  *
  * <p>Args: bootstrap topic group effectsUri jdbcUrl table relay(true|false) crashPoint(none|
- * after-effect|after-complete) crashAt(n-th occurrence) leaseMillis
+ * after-effect|after-complete) crashAt(n-th occurrence) leaseMillis [protocol (a {@link
+ * GroupProtocol} value, classic by default)]
  */
 public final class DedupCrashChild {
   public static final String MARKER = "CRASH-POINT ";
@@ -44,6 +47,7 @@ public final class DedupCrashChild {
     String crashPoint = args[7];
     int crashAt = Integer.parseInt(args[8]);
     Duration lease = Duration.ofMillis(Long.parseLong(args[9]));
+    GroupProtocol protocol = GroupProtocol.of(args.length > 10 ? args[10] : "classic");
 
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(jdbcUrl);
@@ -72,15 +76,7 @@ public final class DedupCrashChild {
         };
 
     IdempotentConsumer consumer =
-        IdempotentConsumer.builder(
-                Map.of(
-                    "bootstrap.servers", bootstrap,
-                    "max.poll.records", 20,
-                    // static membership: a restarted child takes its dead predecessor's place at
-                    // once instead of waiting for the session to expire
-                    "group.instance.id", "crash-child",
-                    "session.timeout.ms", 6000,
-                    "heartbeat.interval.ms", 1000))
+        IdempotentConsumer.builder(kafkaProperties(bootstrap, protocol))
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())
@@ -111,6 +107,22 @@ public final class DedupCrashChild {
     System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(consumer::close));
     Thread.currentThread().join();
+  }
+
+  private static Map<String, Object> kafkaProperties(String bootstrap, GroupProtocol protocol) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("max.poll.records", 20);
+    // Static membership: a restarted child takes its dead predecessor's place at once (classic)
+    // or once the broker has ended the dead one's session (consumer), not after a rebalance.
+    props.put("group.instance.id", "crash-child");
+    protocol.applyTo(props);
+    if (protocol.isClassic()) {
+      // The consumer protocol refuses these: the broker sets the session.
+      props.put("session.timeout.ms", 6000);
+      props.put("heartbeat.interval.ms", 1000);
+    }
+    return props;
   }
 
   private static void freeze(String where) {

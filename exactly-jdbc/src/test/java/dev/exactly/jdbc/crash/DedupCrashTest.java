@@ -7,6 +7,7 @@ import dev.exactly.testkit.ChildProcess;
 import dev.exactly.testkit.CountingHttpServer;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.ExternalService;
+import dev.exactly.testkit.GroupProtocol;
 import dev.exactly.testkit.TopicWriter;
 import dev.exactly.testkit.check.CheckReport;
 import dev.exactly.testkit.check.ExactlyOnceChecker;
@@ -26,6 +27,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * SIGKILLs idempotent consumers in child JVMs at the named crash points, against a real loopback
@@ -76,6 +79,9 @@ class DedupCrashTest {
     return inputs;
   }
 
+  /** The group protocol the children ask for; classic unless a test chooses. */
+  private GroupProtocol protocol = GroupProtocol.CLASSIC;
+
   private ChildProcess child(CountingHttpServer server, boolean relay, String point, int at) {
     return ChildProcess.builder(DedupCrashChild.class)
         .name("dedup-child-" + point + "-" + at)
@@ -90,7 +96,8 @@ class DedupCrashTest {
             Boolean.toString(relay),
             point,
             Integer.toString(at),
-            Long.toString(LEASE.toMillis()))
+            Long.toString(LEASE.toMillis()),
+            protocol.value())
         .start();
   }
 
@@ -135,8 +142,16 @@ class DedupCrashTest {
     }
   }
 
-  @Test
-  void withTheKeyRelayedEveryEffectHappensExactlyOnceAcrossCrashes() throws Exception {
+  /**
+   * Under both group protocols. The children are one static member ({@code group.instance.id}):
+   * under the consumer protocol each restarted child finds the id still held by the killed one
+   * until the broker ends that member's session.
+   */
+  @ParameterizedTest
+  @EnumSource(GroupProtocol.class)
+  void withTheKeyRelayedEveryEffectHappensExactlyOnceAcrossCrashes(GroupProtocol protocol)
+      throws Exception {
+    this.protocol = protocol;
     List<Input> inputs = produceInputs();
     try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.HONOUR_KEY)) {
       crashAt(server, true, "after-effect", 30);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.exactly.testkit.ChildProcess;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
+import dev.exactly.testkit.GroupProtocol;
 import dev.exactly.testkit.TestDirectories;
 import dev.exactly.testkit.check.CheckReport;
 import dev.exactly.testkit.check.ExactlyOnceChecker;
@@ -53,6 +54,13 @@ abstract class AbstractSinkCrashTest {
     return Integer.getInteger("exactly.sinkCrash.randomKills", 3);
   }
 
+  /**
+   * The group protocol every child asks for; classic unless a test chooses. Running each database
+   * under both would double the suite's longest tests, so only PostgreSQL's also runs the consumer
+   * protocol.
+   */
+  protected GroupProtocol protocol = GroupProtocol.CLASSIC;
+
   protected String table;
   protected String offsets;
   protected String topic;
@@ -88,7 +96,8 @@ abstract class AbstractSinkCrashTest {
                 "table=" + table,
                 "offsets=" + offsets,
                 "name=" + name,
-                "batch=200"));
+                "batch=200",
+                "protocol=" + protocol.value()));
     args.addAll(List.of(extra));
     ChildProcess c =
         ChildProcess.builder(SinkChild.class)
@@ -159,6 +168,11 @@ abstract class AbstractSinkCrashTest {
 
   @Test
   void everyInputIsOneRowAfterKillsAtNamedPointsAndAtRandom() throws Exception {
+    killAtNamedPointsAndAtRandom();
+  }
+
+  /** The kill test under {@link #protocol}: every input must end up as exactly one row. */
+  protected void killAtNamedPointsAndAtRandom() throws Exception {
     int n = records();
     KAFKA.broker().createTopic(topic, 4);
     // The rest is produced during the random kills: with every input there from the start, a fast

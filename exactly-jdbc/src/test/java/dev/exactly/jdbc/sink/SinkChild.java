@@ -3,6 +3,7 @@ package dev.exactly.jdbc.sink;
 import dev.exactly.FaultInjection;
 import dev.exactly.FaultPoint;
 import dev.exactly.internal.Metric;
+import dev.exactly.testkit.GroupProtocol;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -22,6 +23,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * bootstrap, topic, group, url, table, offsets, name, batch, and optionally
  *
  * <ul>
+ *   <li>{@code protocol=classic|consumer}: the group protocol (the naive mode stays classic);
  *   <li>{@code crash=POINT@n}: the n-th time the engine reaches {@link FaultPoint} POINT (one of
  *       the {@code SINK_*} points), print {@code CRASHPOINT POINT} and freeze, so the test SIGKILLs
  *       the process exactly there;
@@ -77,11 +79,7 @@ public final class SinkChild {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     DbSink<String, String> sink =
         DbSink.<String, String>builder()
-            .kafkaProperties(
-                Map.of(
-                    "bootstrap.servers", a.get("bootstrap"),
-                    "session.timeout.ms", SESSION_TIMEOUT_MS,
-                    "heartbeat.interval.ms", HEARTBEAT_INTERVAL_MS))
+            .kafkaProperties(kafkaProperties(a))
             .groupId(a.get("group"))
             .topics(a.get("topic"))
             .deserializers(new StringDeserializer(), new StringDeserializer())
@@ -122,6 +120,22 @@ public final class SinkChild {
               + " state="
               + sink.state());
     }
+  }
+
+  /**
+   * bootstrap and {@code protocol} (a {@link GroupProtocol} value, classic by default); the short
+   * session under classic only, as the consumer protocol refuses it (the broker's applies).
+   */
+  private static Map<String, Object> kafkaProperties(Map<String, String> a) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", a.get("bootstrap"));
+    GroupProtocol protocol = GroupProtocol.of(a.getOrDefault("protocol", "classic"));
+    protocol.applyTo(props);
+    if (protocol.isClassic()) {
+      props.put("session.timeout.ms", SESSION_TIMEOUT_MS);
+      props.put("heartbeat.interval.ms", HEARTBEAT_INTERVAL_MS);
+    }
+    return props;
   }
 
   private static void freeze(String line) {

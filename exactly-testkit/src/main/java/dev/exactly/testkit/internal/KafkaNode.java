@@ -1,6 +1,7 @@
 package dev.exactly.testkit.internal;
 
 import dev.exactly.testkit.BrokerStartException;
+import dev.exactly.testkit.GroupProtocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -98,7 +99,9 @@ public final class KafkaNode {
       p.put("group.min.session.timeout.ms", "1000");
       // Under KIP-848's consumer protocol the broker sets the session: a restarted static member
       // waits out its killed predecessor's, 45 s by default; 10 s keeps such tests short.
-      p.put("group.consumer.session.timeout.ms", "10000");
+      p.put(
+          "group.consumer.session.timeout.ms",
+          Long.toString(GroupProtocol.CONSUMER_SESSION_TIMEOUT.toMillis()));
       p.put("group.consumer.min.session.timeout.ms", "1000");
       p.put("group.consumer.heartbeat.interval.ms", "1000");
       p.put("group.consumer.min.heartbeat.interval.ms", "500");

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.exactly.FaultPoint;
 import dev.exactly.processor.Guarantee;
 import dev.exactly.testkit.ChildProcess;
+import dev.exactly.testkit.GroupProtocol;
 import dev.exactly.testkit.check.AbortedReadMonitor;
 import dev.exactly.testkit.check.CheckReport;
 import dev.exactly.testkit.check.ExactlyOnceChecker;
@@ -51,6 +52,10 @@ final class CrashScenario {
   String name;
   BiConsumer<String, Integer> createTopic;
   Guarantee guarantee = Guarantee.EXACTLY_ONCE;
+
+  /** The group protocol every instance asks for in its Kafka properties. */
+  GroupProtocol protocol = GroupProtocol.CLASSIC;
+
   int inputs = 50_000;
   int perSecond = 2000;
   int instances = 3;
@@ -179,7 +184,8 @@ final class CrashScenario {
               kills,
               extras,
               Duration.between(begin, Instant.now()));
-      log.info("crash scenario {} ({}):\n{}", name, guarantee, result.summary());
+      log.info(
+          "crash scenario {} ({}, {} protocol):\n{}", name, guarantee, protocol, result.summary());
       return result;
     } finally {
       children.values().forEach(ChildProcess::close);
@@ -205,6 +211,7 @@ final class CrashScenario {
                 "crash=" + point,
                 "crashAt=" + (1 + random.nextInt(10)),
                 "haltAtOnce=" + haltAtOnce,
+                "protocol=" + protocol.value(),
                 "sessionMs=6000",
                 // a and b come back at once under static membership; c's comings and goings
                 // rebalance the group, so revocation and assignment are exercised too.

@@ -5,6 +5,7 @@ import dev.exactly.FaultInjection;
 import dev.exactly.FaultPoint;
 import dev.exactly.processor.ExactlyOnceProcessor;
 import dev.exactly.processor.Guarantee;
+import dev.exactly.testkit.GroupProtocol;
 import dev.exactly.testkit.check.RecordCodec;
 import java.time.Duration;
 import java.util.HashMap;
@@ -30,7 +31,8 @@ public final class ProcessorChild {
   /**
    * bootstrap, in, out, group, instance, guarantee (a {@link Guarantee} name), crash (a {@link
    * FaultPoint} name or none), crashAt (hit number), commitMs, sessionMs, txnTimeoutMs, static
-   * (group.instance.id = instance), assignor.
+   * (group.instance.id = instance), assignor, protocol ({@link GroupProtocol} value; sessionMs and
+   * assignor apply under classic only).
    */
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new HashMap<>();
@@ -42,16 +44,23 @@ public final class ProcessorChild {
     String attempt = a.get("instance") + "-p" + ProcessHandle.current().pid() + "-b";
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", a.get("bootstrap"));
-    props.put("session.timeout.ms", a.getOrDefault("sessionMs", "10000"));
-    props.put("heartbeat.interval.ms", "1000");
+    GroupProtocol protocol = GroupProtocol.of(a.getOrDefault("protocol", "classic"));
+    protocol.applyTo(props);
     if (Boolean.parseBoolean(a.getOrDefault("static", "false"))) {
-      // Static membership: a restarted instance takes its partitions back without a rebalance.
+      // Static membership: a restarted instance takes its partitions back without a rebalance
+      // (under the consumer protocol only once the killed one's session has ended).
       props.put("group.instance.id", a.get("instance"));
     }
-    // Incremental rebalances: survivors keep processing while a dead instance's partitions move.
-    props.put(
-        "partition.assignment.strategy",
-        a.getOrDefault("assignor", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"));
+    if (protocol.isClassic()) {
+      // The consumer protocol refuses these: the broker sets its session and assigns itself.
+      props.put("session.timeout.ms", a.getOrDefault("sessionMs", "10000"));
+      props.put("heartbeat.interval.ms", "1000");
+      // Incremental rebalances: survivors keep processing while a dead instance's partitions move.
+      props.put(
+          "partition.assignment.strategy",
+          a.getOrDefault(
+              "assignor", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"));
+    }
     props.put("transaction.timeout.ms", a.getOrDefault("txnTimeoutMs", "60000"));
     ExactlyOnceProcessor processor =
         ExactlyOnceProcessor.builder(props)

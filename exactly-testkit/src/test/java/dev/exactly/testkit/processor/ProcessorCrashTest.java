@@ -6,10 +6,13 @@ import dev.exactly.FaultPoint;
 import dev.exactly.processor.Guarantee;
 import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
+import dev.exactly.testkit.GroupProtocol;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Three processor instances in child JVMs, halted at every named crash point and SIGKILLed at
@@ -29,9 +32,16 @@ class ProcessorCrashTest {
     return s;
   }
 
-  @Test
-  void exactlyOnceSurvivesKillsAtEveryCrashPointAndAtRandom() throws Exception {
-    CrashScenario s = scenario("eos-crash");
+  /**
+   * Under both group protocols. Under the consumer protocol a restarted static instance (a, b)
+   * waits out its killed predecessor's session on the broker before it gets its partitions back.
+   */
+  @ParameterizedTest
+  @EnumSource(GroupProtocol.class)
+  void exactlyOnceSurvivesKillsAtEveryCrashPointAndAtRandom(GroupProtocol protocol)
+      throws Exception {
+    CrashScenario s = scenario("eos-crash-" + protocol.value());
+    s.protocol = protocol;
     CrashScenario.Result r = s.run();
 
     r.report().assertExactlyOnce();
