@@ -136,13 +136,7 @@ class PostgreSqlSinkDeadLetterCrashTest {
                 "name=" + name,
                 "batch=50"));
     args.addAll(List.of(extra));
-    ChildProcess c =
-        ChildProcess.builder(SinkChild.class)
-            .name(name)
-            .args(args)
-            .jvmArgs("-Xmx160m", "-XX:TieredStopAtLevel=1")
-            .output(logs.resolve(name + ".log"))
-            .start();
+    ChildProcess c = SinkFixtures.startChild(name, args, logs);
     children.add(c);
     return c;
   }

@@ -1,9 +1,11 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.testkit.ChildProcess;
 import dev.exactly.testkit.TopicReader;
 import dev.exactly.testkit.TopicWriter;
 import dev.exactly.testkit.check.Input;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -188,6 +190,16 @@ final class SinkFixtures {
       }
       s.executeBatch();
     }
+  }
+
+  /** A {@link SinkChild} JVM named {@code name}, its output in {@code logs/<name>.log}. */
+  static ChildProcess startChild(String name, List<String> args, Path logs) {
+    return ChildProcess.builder(SinkChild.class)
+        .name(name)
+        .args(args)
+        .jvmArgs("-Xmx160m", "-XX:TieredStopAtLevel=1")
+        .output(logs.resolve(name + ".log"))
+        .start();
   }
 
   static long count(String url, String sql) throws SQLException {
