@@ -4,12 +4,12 @@ import dev.exactly.ComponentState;
 import dev.exactly.RetryPolicy;
 import dev.exactly.internal.DeadLetterProducer;
 import dev.exactly.internal.Lifecycle;
+import dev.exactly.internal.StaticMemberRejoin;
 import dev.exactly.internal.Waits;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,9 +36,8 @@ final class IdempotentEngine<K, V> {
       new RetryPolicy(Integer.MAX_VALUE, Duration.ofMillis(100), Duration.ofSeconds(5), 2.0);
 
   /** Between two joins refused because a killed member still holds the static instance id. */
-  private static final Duration REJOIN_BACKOFF = Duration.ofSeconds(1);
-
   private final ConsumerSettings<K, V> s;
+
   private final Lifecycle lifecycle;
   private final DedupMetrics metrics;
   private final ItemReader<K, V> reader;
@@ -110,25 +109,16 @@ final class IdempotentEngine<K, V> {
    * consumer protocol a static member cannot replace its killed predecessor: the broker refuses the
    * restarted one's {@code group.instance.id} until the old member's session times out, and the
    * refusal leaves that consumer unusable. Before the first assignment a new consumer therefore
-   * asks again every {@link #REJOIN_BACKOFF}; after it, the same refusal means another live member
-   * holds the id, and stops this consumer FAILED.
+   * asks again every {@link StaticMemberRejoin#BACKOFF}; after it, the same refusal means another
+   * live member holds the id, and stops this consumer FAILED.
    */
   private void consume(KafkaConsumer<byte[], byte[]> first, DeadLetterProducer deadLetters) {
     KafkaConsumer<byte[], byte[]> c = first;
-    boolean warned = false;
+    StaticMemberRejoin rejoin =
+        new StaticMemberRejoin(
+            "idempotent consumer " + s.name(), s.consumerProperties(), s.ticker());
     while (!pollUntilClosed(c, deadLetters)) {
-      if (!warned) {
-        log.warn(
-            "idempotent consumer {}: group.instance.id {} is still held by an earlier member that"
-                + " did not leave (a killed instance); rejoining every {} until its session times"
-                + " out on the broker (group.consumer.session.timeout.ms)",
-            s.name(),
-            s.consumerProperties().get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
-            REJOIN_BACKOFF);
-        warned = true;
-      }
-      Waits.sleepWhileQuietly(s.ticker(), REJOIN_BACKOFF, this::running);
-      if (!running()) {
+      if (!rejoin.awaitNextAttempt(this::running)) {
         return;
       }
       c = newConsumer();

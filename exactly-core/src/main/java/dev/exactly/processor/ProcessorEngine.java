@@ -4,12 +4,11 @@ import dev.exactly.ComponentState;
 import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.Lifecycle;
-import dev.exactly.internal.Waits;
+import dev.exactly.internal.StaticMemberRejoin;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.slf4j.Logger;
@@ -28,7 +27,6 @@ import org.slf4j.LoggerFactory;
 final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
   private static final Duration CLIENT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
-  private static final Duration REJOIN_BACKOFF = Duration.ofSeconds(1);
 
   private final ProcessorSettings settings;
   private final ProcessorMetrics metrics;
@@ -131,7 +129,8 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       out.open();
       consumer = new KafkaConsumer<>(settings.consumerProperties());
       loop = loop(consumer);
-      boolean warned = false;
+      StaticMemberRejoin rejoin =
+          new StaticMemberRejoin("processor " + name, settings.consumerProperties(), ticker);
       while (running()) {
         try {
           loop.pollOnce();
@@ -139,23 +138,12 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
           if (!lifecycle.is(ComponentState.STARTING)) {
             throw e; // a live member holds this instance id: another instance runs as this one
           }
-          // Under KIP-848's consumer protocol a static member cannot replace its killed
-          // predecessor: the broker keeps the id until that member's session times out. The
-          // refusal leaves this consumer unusable, so a new one asks again.
-          if (!warned) {
-            log.warn(
-                "processor {}: group.instance.id {} is still held by an earlier member that did"
-                    + " not leave (a killed instance); rejoining every {} until its session times"
-                    + " out on the broker (group.consumer.session.timeout.ms)",
-                name,
-                settings.consumerProperties().get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
-                REJOIN_BACKOFF);
-            warned = true;
-          }
           loop.close();
           closeConsumerQuietly(consumer);
           consumer = null;
-          Waits.sleepWhileQuietly(ticker, REJOIN_BACKOFF, this::running);
+          if (!rejoin.awaitNextAttempt(this::running)) {
+            break;
+          }
           consumer = new KafkaConsumer<>(settings.consumerProperties());
           loop = loop(consumer);
         }
