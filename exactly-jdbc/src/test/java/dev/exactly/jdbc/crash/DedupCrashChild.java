@@ -81,6 +81,8 @@ public final class DedupCrashChild {
                     "group.instance.id", "crash-child",
                     "session.timeout.ms", 6000,
                     "heartbeat.interval.ms", 1000))
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())
