@@ -6,6 +6,7 @@ import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.Failures;
 import dev.exactly.internal.KafkaSettings;
+import dev.exactly.internal.StartPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -38,7 +39,8 @@ record ConsumerSettings<K, V>(
     MeterRegistry meterRegistry,
     Ticker ticker,
     FaultInjection faults,
-    Duration pollTimeout) {
+    Duration pollTimeout,
+    StartPolicy start) {
 
   /** {@code groupId/instanceId}: how logs, threads and client ids name this consumer. */
   String name() {
@@ -122,6 +124,10 @@ record ConsumerSettings<K, V>(
             .withDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
             .withDefault(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
             .withDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+    if (b.start.requireExistingTopics()) {
+      // A mistyped input topic must be refused at start, not created by the first poll.
+      consumer.withDefault(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    }
     return new ConsumerSettings<>(
         groupId,
         b.instanceId != null ? b.instanceId : defaultInstanceId(b.kafkaProperties),
@@ -143,7 +149,8 @@ record ConsumerSettings<K, V>(
         b.meterRegistry,
         b.ticker,
         b.faults,
-        b.pollTimeout);
+        b.pollTimeout,
+        b.start);
   }
 
   private static String groupId(IdempotentConsumer.Builder<?, ?> b) {

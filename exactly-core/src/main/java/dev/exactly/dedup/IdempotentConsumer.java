@@ -8,9 +8,12 @@ import dev.exactly.NonRetriableException;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.Lifecycle;
+import dev.exactly.internal.StartCheck;
+import dev.exactly.internal.StartPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -81,9 +84,11 @@ public final class IdempotentConsumer implements Component {
   private final Lifecycle lifecycle;
   private final IdempotentEngine<?, ?> engine;
   private final String name;
+  private final ConsumerSettings<?, ?> settings;
 
   private IdempotentConsumer(ConsumerSettings<?, ?> settings) {
     this.name = settings.name();
+    this.settings = settings;
     this.lifecycle = new Lifecycle("idempotent consumer " + name);
     this.engine = new IdempotentEngine<>(settings, lifecycle);
   }
@@ -93,13 +98,25 @@ public final class IdempotentConsumer implements Component {
   }
 
   /**
-   * Starts the consumer thread and returns at once; the consumer is {@code STARTING} until its
-   * Kafka clients are up, then {@code RUNNING}.
+   * Checks, within {@link Builder#startTimeout startTimeout}, that the cluster answers, that the
+   * input topic exists and that the dead-letter topic exists (or creates it), then starts the
+   * consumer thread and returns; the consumer is {@code STARTING} until its Kafka clients are up,
+   * then {@code RUNNING}.
    *
    * @throws IllegalStateException unless the consumer is {@code CREATED}, naming its state
+   * @throws dev.exactly.ConfigurationException naming the setting and the fix when the cluster does
+   *     not answer or a topic is missing; the consumer is then FAILED with it as its {@link
+   *     #failure()}
    */
   public IdempotentConsumer start() {
     lifecycle.moveFrom(ComponentState.CREATED, ComponentState.STARTING);
+    new StartCheck(
+            "idempotent consumer " + name, "dedup", settings.userProperties(), settings.start())
+        .runOrFail(
+            lifecycle,
+            "dedup.input",
+            List.of(settings.topic()),
+            Map.of(settings.deadLetterTopic(), List.of(settings.topic())));
     Thread thread = new Thread(engine::run, "exactly-idempotent-consumer-" + name);
     thread.start();
     return this;
@@ -173,6 +190,7 @@ public final class IdempotentConsumer implements Component {
     Ticker ticker = Ticker.system();
     FaultInjection faults = FaultInjection.NONE;
     Duration pollTimeout = Duration.ofMillis(200);
+    StartPolicy start = StartPolicy.DEFAULT;
 
     private Builder(Map<String, ?> kafkaProperties) {
       this.kafkaProperties = Map.copyOf(Objects.requireNonNull(kafkaProperties, "kafkaProperties"));
@@ -339,6 +357,38 @@ public final class IdempotentConsumer implements Component {
      */
     public Builder<K, V> faults(FaultInjection faults) {
       this.faults = Objects.requireNonNull(faults, "faults");
+      return this;
+    }
+
+    /**
+     * How long {@code start()} waits for the cluster to answer its checks; default 30 s. Called
+     * twice, the last value wins.
+     *
+     * @throws ConfigurationException if not positive
+     */
+    public Builder<K, V> startTimeout(Duration timeout) {
+      this.start = start.withTimeout("dedup.startTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Whether {@code start()} refuses an input topic that does not exist, naming the closest
+     * existing names; default true, and the consumer then never auto-creates it ({@code
+     * allow.auto.create.topics=false}). False starts anyway and waits for the topic. Called twice,
+     * the last value wins.
+     */
+    public Builder<K, V> requireExistingTopics(boolean require) {
+      this.start = start.withRequireExistingTopics(require);
+      return this;
+    }
+
+    /**
+     * Whether {@code start()} creates a missing dead-letter topic (as many partitions as the input,
+     * replication 3 and {@code min.insync.replicas=2} on three or more brokers); default false: a
+     * missing one refuses the start. Called twice, the last value wins.
+     */
+    public Builder<K, V> createTopics(boolean create) {
+      this.start = start.withCreateTopics(create);
       return this;
     }
 

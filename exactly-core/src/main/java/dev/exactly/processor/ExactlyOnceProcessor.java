@@ -7,6 +7,7 @@ import dev.exactly.FaultInjection;
 import dev.exactly.NonRetriableException;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
+import dev.exactly.internal.StartPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,13 +54,15 @@ public interface ExactlyOnceProcessor extends Component {
   }
 
   /**
-   * Checks that the input and dead-letter topics exist, then starts the engine thread and returns.
-   * Legal only in state CREATED. The processor is {@code STARTING} while its producer initializes
-   * its transactions and its consumer waits for its first assignment, then {@code RUNNING}.
+   * Checks, within {@link Builder#startTimeout startTimeout}, that the cluster answers, that the
+   * input topic exists and that the dead-letter topic exists (or creates it), then starts the
+   * engine thread and returns. Legal only in state CREATED. The processor is {@code STARTING}
+   * during the check, while its producer initializes its transactions and while its consumer waits
+   * for its first assignment, then {@code RUNNING}.
    *
-   * @throws dev.exactly.ConfigurationException naming the topic and the fix when the dead-letter
-   *     (or input) topic does not exist and the broker does not auto-create topics; the processor
-   *     stays CREATED, so {@code start()} may be called again once the topic exists
+   * @throws dev.exactly.ConfigurationException naming the setting and the fix when the cluster does
+   *     not answer or a topic is missing; the processor is then FAILED with it as its {@link
+   *     #failure()}: fix the cause and build a new one
    */
   void start();
 
@@ -108,6 +111,7 @@ public interface ExactlyOnceProcessor extends Component {
     FaultInjection faults = FaultInjection.NONE;
     Guarantee guarantee = Guarantee.EXACTLY_ONCE;
     Duration pollTimeout = Duration.ofMillis(100);
+    StartPolicy start = StartPolicy.DEFAULT;
     // Tests inject a producer that fails as Kafka can (a forgotten producer id, say).
     Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory = KafkaProducer::new;
 
@@ -257,6 +261,38 @@ public interface ExactlyOnceProcessor extends Component {
      */
     public Builder<K, V, OK, OV> faults(FaultInjection faults) {
       this.faults = Objects.requireNonNull(faults, "faults");
+      return this;
+    }
+
+    /**
+     * How long {@code start()} waits for the cluster to answer its checks; default 30 s. A second
+     * call replaces the first.
+     *
+     * @throws ConfigurationException if not positive
+     */
+    public Builder<K, V, OK, OV> startTimeout(Duration timeout) {
+      this.start = start.withTimeout("processor.startTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Whether {@code start()} refuses an input topic that does not exist, naming the closest
+     * existing names; default true, and the consumer then never auto-creates it ({@code
+     * allow.auto.create.topics=false}). False starts anyway and waits for the topic. A second call
+     * replaces the first.
+     */
+    public Builder<K, V, OK, OV> requireExistingTopics(boolean require) {
+      this.start = start.withRequireExistingTopics(require);
+      return this;
+    }
+
+    /**
+     * Whether {@code start()} creates a missing dead-letter topic (as many partitions as the input,
+     * replication 3 and {@code min.insync.replicas=2} on three or more brokers); default false: a
+     * missing one refuses the start. A second call replaces the first.
+     */
+    public Builder<K, V, OK, OV> createTopics(boolean create) {
+      this.start = start.withCreateTopics(create);
       return this;
     }
 

@@ -4,9 +4,12 @@ import dev.exactly.ComponentState;
 import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.Lifecycle;
+import dev.exactly.internal.StartCheck;
 import dev.exactly.internal.StaticMemberRejoin;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,11 +54,14 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
 
   @Override
   public void start() {
-    if (lifecycle.is(ComponentState.CREATED)) {
-      // Before leaving CREATED, so a refused start can be retried once the topic exists.
-      TopicCheck.requireTopics(settings);
-    }
     lifecycle.moveFrom(ComponentState.CREATED, ComponentState.STARTING);
+    new StartCheck(
+            "processor " + name, "processor", settings.consumerProperties(), settings.start())
+        .runOrFail(
+            lifecycle,
+            "processor.input",
+            List.of(settings.inputTopic()),
+            Map.of(settings.deadLetterTopic(), List.of(settings.inputTopic())));
     Thread t = new Thread(this::run, "exactly-processor-" + name);
     t.setDaemon(false);
     t.start();

@@ -6,6 +6,7 @@ import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.Failures;
 import dev.exactly.internal.KafkaSettings;
+import dev.exactly.internal.StartPolicy;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -39,6 +40,7 @@ record ProcessorSettings(
     Ticker ticker,
     FaultInjection faults,
     Duration pollTimeout,
+    StartPolicy start,
     Map<String, Object> consumerProperties,
     Map<String, Object> producerProperties,
     Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory) {
@@ -74,6 +76,10 @@ record ProcessorSettings(
         .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + instance + "-consumer")
         .set(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)
         .set(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    if (b.start.requireExistingTopics()) {
+      // A mistyped input topic must be refused at start, not created by the first poll.
+      consumer.withDefault(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    }
     if (exactlyOnce) {
       consumer.require(
           ConsumerConfig.ISOLATION_LEVEL_CONFIG,
@@ -131,6 +137,7 @@ record ProcessorSettings(
         b.ticker,
         b.faults,
         b.pollTimeout,
+        b.start,
         consumer.toMap(),
         producer.toMap(),
         b.producerFactory);

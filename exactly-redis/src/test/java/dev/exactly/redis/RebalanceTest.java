@@ -88,6 +88,7 @@ class RebalanceTest {
                           "client.id",
                           run + "-" + n))
                   .groupId(run)
+                  .createTopics(true)
                   .input(topic, new StringDeserializer(), new StringDeserializer())
                   .dedupKey(DedupKey.recordKey())
                   .store(store)

@@ -202,6 +202,8 @@ class RedeliveryRebalanceTest {
     props.put("max.poll.records", 20);
     props.put("client.id", run + "-" + name);
     return IdempotentConsumer.builder(props)
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .groupId(run)
         .input(topic, new StringDeserializer(), new StringDeserializer())
         .dedupKey(DedupKey.recordKey())

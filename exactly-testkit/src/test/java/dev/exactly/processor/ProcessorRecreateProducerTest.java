@@ -50,6 +50,8 @@ class ProcessorRecreateProducerTest {
     props.put("bootstrap.servers", kafka.bootstrapServers());
     ExactlyOnceProcessor p =
         ExactlyOnceProcessor.builder(props)
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId("forgot")
             .instanceId("f1")
             .input("forgot-in", new StringDeserializer(), new ByteArrayDeserializer())

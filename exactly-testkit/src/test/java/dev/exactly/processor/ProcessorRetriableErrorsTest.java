@@ -168,6 +168,8 @@ class ProcessorRetriableErrorsTest {
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", KAFKA.broker().bootstrapServers());
     return ExactlyOnceProcessor.builder(props)
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .groupId(name)
         .instanceId(instance)
         // Long enough (revocation test) that a batch is open whenever the group rebalances.

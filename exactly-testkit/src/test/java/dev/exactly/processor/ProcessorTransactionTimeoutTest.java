@@ -197,6 +197,8 @@ class ProcessorTransactionTimeoutTest {
     props.put("bootstrap.servers", kafka.bootstrapServers());
     props.put("transaction.timeout.ms", "1000");
     return ExactlyOnceProcessor.builder(props)
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .groupId(name)
         .instanceId(instance)
         .faults(faults)

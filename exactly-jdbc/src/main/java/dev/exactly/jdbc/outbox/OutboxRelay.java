@@ -6,6 +6,7 @@ import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
 import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
+import dev.exactly.internal.StartPolicy;
 import dev.exactly.jdbc.internal.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -104,6 +105,7 @@ public interface OutboxRelay extends Component {
     private MeterRegistry meterRegistry;
     private Ticker ticker = Ticker.system();
     private FaultInjection faults = FaultInjection.NONE;
+    private StartPolicy start = StartPolicy.DEFAULT;
 
     private Builder() {}
 
@@ -286,6 +288,27 @@ public interface OutboxRelay extends Component {
     }
 
     /**
+     * How long {@code start()} waits for the cluster to answer its checks; default 30 s. Called
+     * twice, the last value wins.
+     *
+     * @throws ConfigurationException if not positive
+     */
+    public Builder startTimeout(Duration timeout) {
+      this.start = start.withTimeout("relay.startTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Whether {@code start()} creates a missing dead-letter topic (the broker's default partitions,
+     * replication 3 and {@code min.insync.replicas=2} on three or more brokers); default false: a
+     * missing one refuses the start. Called twice, the last value wins.
+     */
+    public Builder createTopics(boolean create) {
+      this.start = start.withCreateTopics(create);
+      return this;
+    }
+
+    /**
      * @throws ConfigurationException naming the setting, the value and the fix
      */
     public OutboxRelay build() {
@@ -387,7 +410,8 @@ public interface OutboxRelay extends Component {
               createTable,
               meterRegistry,
               ticker,
-              faults);
+              faults,
+              start);
       return new RelayEngine(settings);
     }
 

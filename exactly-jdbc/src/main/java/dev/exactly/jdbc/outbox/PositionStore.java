@@ -1,6 +1,7 @@
 package dev.exactly.jdbc.outbox;
 
 import dev.exactly.Ticker;
+import dev.exactly.internal.DurableTopics;
 import dev.exactly.internal.KafkaSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,11 +50,11 @@ final class PositionStore {
 
   /**
    * Creates the topic, compacted with one partition, unless it exists; replicated as {@link
-   * RelayTopics} says.
+   * DurableTopics} says.
    */
   void createTopicIfAbsent() throws InterruptedException {
     try (Admin admin = Admin.create(adminProperties(clientProperties))) {
-      RelayTopics.create(
+      DurableTopics.create(
           admin,
           topic,
           Optional.of(1),

@@ -66,7 +66,6 @@ final class PublishingLoop {
     PositionStore store =
         new PositionStore(s.positionTopic(), s.name(), s.clientProperties(), ticker);
     store.createTopicIfAbsent();
-    DeadLetterTopic.createIfAbsent(s.deadLetterTopic(), s.clientProperties());
     // Ids given up by the gap timeout are read for as long as published rows are kept, at least
     // one more gap timeout.
     Duration watchGivenUp =

@@ -4,6 +4,7 @@ import dev.exactly.ComponentState;
 import dev.exactly.internal.Lifecycle;
 import dev.exactly.internal.Meters;
 import dev.exactly.internal.Metric;
+import dev.exactly.internal.StartCheck;
 import dev.exactly.internal.TransactionErrors.Reaction;
 import dev.exactly.internal.Waits;
 import dev.exactly.jdbc.internal.Dialect;
@@ -11,6 +12,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +44,10 @@ final class RelayEngine implements OutboxRelay {
   @Override
   public synchronized void start() {
     lifecycle.moveFrom(ComponentState.CREATED, ComponentState.STARTING);
+    // Before the first batch: left to the broker's auto-creation, the first dead letter would wait
+    // for its topic inside an open transaction, or forever on a broker that does not create topics.
+    new StartCheck(lifecycle.component(), "relay", s.clientProperties(), s.start())
+        .runOrFail(lifecycle, "relay.input", List.of(), Map.of(s.deadLetterTopic(), List.of()));
     Thread t = new Thread(this::run, "exactly-outbox-relay-" + s.name());
     t.setDaemon(true);
     thread = t;

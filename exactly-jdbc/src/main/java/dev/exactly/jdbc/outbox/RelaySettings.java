@@ -2,6 +2,7 @@ package dev.exactly.jdbc.outbox;
 
 import dev.exactly.FaultInjection;
 import dev.exactly.Ticker;
+import dev.exactly.internal.StartPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -31,7 +32,8 @@ record RelaySettings(
     boolean createTable,
     MeterRegistry meterRegistry,
     Ticker ticker,
-    FaultInjection faults) {
+    FaultInjection faults,
+    StartPolicy start) {
 
   String lockName() {
     return "exactly-outbox:" + name;

@@ -6,6 +6,7 @@ import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
+import dev.exactly.internal.StartPolicy;
 import dev.exactly.jdbc.internal.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -51,6 +52,7 @@ public final class DbSinkBuilder<K, V> {
   private Ticker ticker = Ticker.system();
   private String instanceId = "db-sink";
   private Duration lockWait = SinkEngine.LOCK_WAIT;
+  private StartPolicy start = StartPolicy.DEFAULT;
 
   DbSinkBuilder() {}
 
@@ -237,6 +239,36 @@ public final class DbSinkBuilder<K, V> {
   }
 
   /**
+   * How long {@code start()} waits for the cluster to answer its checks (default 30 s). Called
+   * twice, the last value wins.
+   *
+   * @throws ConfigurationException if not positive
+   */
+  public DbSinkBuilder<K, V> startTimeout(Duration timeout) {
+    this.start = start.withTimeout("sink.startTimeout", timeout);
+    return this;
+  }
+
+  /**
+   * Whether {@code start()} refuses an input topic that does not exist, naming the closest existing
+   * names (default true; the consumer then never auto-creates it). False starts anyway and waits
+   * for the topic. Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> requireExistingTopics(boolean require) {
+    this.start = start.withRequireExistingTopics(require);
+    return this;
+  }
+
+  /**
+   * Whether {@code start()} creates a missing dead-letter topic, with as many partitions as its
+   * input (default false: a missing one refuses the start). Called twice, the last value wins.
+   */
+  public DbSinkBuilder<K, V> createTopics(boolean create) {
+    this.start = start.withCreateTopics(create);
+    return this;
+  }
+
+  /**
    * Checks every setting and builds a sink in state {@link ComponentState#CREATED}; nothing
    * connects until {@link DbSink#start()}.
    *
@@ -354,6 +386,10 @@ public final class DbSinkBuilder<K, V> {
             .set(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, reset)
             .withDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatchRecords)
             .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, instanceId + "-" + group);
+    if (start.requireExistingTopics()) {
+      // A mistyped input topic must be refused at start, not created by the first poll.
+      consumer.withDefault(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    }
     return new SinkEngine<>(
         new SinkSettings<>(
             consumer.toMap(),
@@ -375,7 +411,8 @@ public final class DbSinkBuilder<K, V> {
             faults,
             ticker,
             instanceId,
-            lockWait));
+            lockWait,
+            start));
   }
 
   private static void require(boolean ok, String key, Object value, String problemAndFix) {

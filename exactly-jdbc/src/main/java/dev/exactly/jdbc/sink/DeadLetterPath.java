@@ -143,6 +143,6 @@ final class DeadLetterPath<K, V> {
 
   /** The fixed override when given, else the topic's own {@code <topic>.dlt}. */
   private String deadLetterTopicOf(String topic) {
-    return ctx.settings.deadLetterTopic() != null ? ctx.settings.deadLetterTopic() : topic + ".dlt";
+    return ctx.settings.deadLetterTopicOf(topic);
   }
 }

@@ -6,6 +6,7 @@ import dev.exactly.Ticker;
 import dev.exactly.internal.DeadLetterProducer;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.Lifecycle;
+import dev.exactly.internal.StartCheck;
 import dev.exactly.jdbc.internal.Dialect;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -83,6 +84,12 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   @Override
   public void start() {
     lifecycle.moveFrom(ComponentState.CREATED, ComponentState.STARTING);
+    new StartCheck(
+            "db sink " + settings.instanceId(),
+            "sink",
+            settings.consumerProperties(),
+            settings.start())
+        .runOrFail(lifecycle, "sink.topics", settings.topics(), settings.deadLetterTopics());
     DataSource dataSource;
     Dialect dialect;
     OffsetTable offsets;

@@ -3,8 +3,11 @@ package dev.exactly.jdbc.sink;
 import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
+import dev.exactly.internal.StartPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -34,9 +37,24 @@ record SinkSettings<K, V>(
     FaultInjection faults,
     Ticker ticker,
     String instanceId,
-    Duration lockWait) {
+    Duration lockWait,
+    StartPolicy start) {
 
   SinkSettings {
     consumerProperties = Map.copyOf(consumerProperties);
+  }
+
+  /** The dead-letter topic of each input topic. */
+  String deadLetterTopicOf(String topic) {
+    return deadLetterTopic != null ? deadLetterTopic : topic + ".dlt";
+  }
+
+  /** Each dead-letter topic with the input topics that send to it. */
+  Map<String, List<String>> deadLetterTopics() {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (String t : topics) {
+      out.computeIfAbsent(deadLetterTopicOf(t), d -> new ArrayList<>()).add(t);
+    }
+    return out;
   }
 }

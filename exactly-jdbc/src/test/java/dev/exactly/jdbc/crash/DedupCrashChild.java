@@ -77,6 +77,8 @@ public final class DedupCrashChild {
 
     IdempotentConsumer consumer =
         IdempotentConsumer.builder(kafkaProperties(bootstrap, protocol))
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())

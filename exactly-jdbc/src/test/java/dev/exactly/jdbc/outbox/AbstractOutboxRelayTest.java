@@ -107,6 +107,8 @@ abstract class AbstractOutboxRelayTest {
     Map<String, Object> kafka = new HashMap<>();
     kafka.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers());
     return OutboxRelay.builder()
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .dataSource(dataSource)
         .kafkaProperties(kafka)
         .table(table)

@@ -101,6 +101,8 @@ class ForbiddenTopicTest {
       write(ds, outbox, GOOD, "good-1");
       try (OutboxRelay relay =
           OutboxRelay.builder()
+              // The test's dead-letter topics are created at start.
+              .createTopics(true)
               .dataSource(ds)
               .kafkaProperties(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))
               .table("forbidden_outbox")

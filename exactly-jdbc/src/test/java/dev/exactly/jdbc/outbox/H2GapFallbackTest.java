@@ -58,6 +58,8 @@ class H2GapFallbackTest {
 
   private OutboxRelay.Builder relay() {
     return OutboxRelay.builder()
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .dataSource(dataSource)
         .kafkaProperties(
             Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers()))

@@ -80,6 +80,8 @@ class MissingTopicTest {
     String bootstrap = CLUSTER.cluster().bootstrapServers();
     try (OutboxRelay relay =
         OutboxRelay.builder()
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .dataSource(dataSource)
             .kafkaProperties(
                 Map.of(

@@ -77,6 +77,8 @@ class OutboxRelayBrokerCrashTest {
     OutboxWriters writers = new OutboxWriters();
     try (OutboxRelay relay =
         OutboxRelay.builder()
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .dataSource(dataSource)
             .kafkaProperties(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))
             .table(table)

@@ -72,6 +72,8 @@ class OutboxRelayUnauthorizedTest {
     ds.setURL("jdbc:h2:mem:unauthorized;DB_CLOSE_DELAY=-1");
     OutboxRelay relay =
         OutboxRelay.builder()
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .dataSource(ds)
             .kafkaProperties(Map.of("bootstrap.servers", kafka.bootstrapServers()))
             .table("unauthorized_outbox")

@@ -72,6 +72,8 @@ class PostgreSqlGapTest {
 
   private OutboxRelay.Builder relay() {
     return OutboxRelay.builder()
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .dataSource(dataSource)
         .kafkaProperties(
             Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers()))

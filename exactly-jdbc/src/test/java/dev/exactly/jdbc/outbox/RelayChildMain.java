@@ -32,6 +32,8 @@ public final class RelayChildMain {
     AtomicInteger passes = new AtomicInteger();
     OutboxRelay relay =
         OutboxRelay.builder()
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .dataSource(dataSource)
             .kafkaProperties(kafka)
             .table(table)

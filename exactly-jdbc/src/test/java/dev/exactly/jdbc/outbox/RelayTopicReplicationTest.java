@@ -44,6 +44,8 @@ class RelayTopicReplicationTest {
     try (HikariDataSource dataSource = new HikariDataSource(config);
         OutboxRelay relay =
             OutboxRelay.builder()
+                // The test's dead-letter topics are created at start.
+                .createTopics(true)
                 .dataSource(dataSource)
                 .kafkaProperties(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))
                 .table("outbox_replication_" + unique)

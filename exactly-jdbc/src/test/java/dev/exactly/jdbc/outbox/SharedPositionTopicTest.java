@@ -51,6 +51,8 @@ class SharedPositionTopicTest {
 
   private OutboxRelay relayB() {
     return OutboxRelay.builder()
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .dataSource(dataSource)
         .kafkaProperties(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))
         .table(table)

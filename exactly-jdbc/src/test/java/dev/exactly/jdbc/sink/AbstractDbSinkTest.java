@@ -99,6 +99,8 @@ abstract class AbstractDbSinkTest {
 
   protected DbSinkBuilder<String, String> sink(BatchHandler<String, String> handler) {
     return DbSink.<String, String>builder()
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .kafkaProperties(
             Map.of(
                 "bootstrap.servers", KAFKA.broker().bootstrapServers(),

@@ -120,6 +120,8 @@ abstract class AbstractSinkOutageTest {
     sinkPool = new HikariDataSource(config);
     sink =
         DbSink.<String, String>builder()
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .kafkaProperties(
                 Map.of(
                     "bootstrap.servers", KAFKA.broker().bootstrapServers(),

@@ -66,6 +66,8 @@ class DbSinkDeadLetterContractTest {
 
   private DbSinkBuilder<String, String> sink(String group, String... topics) {
     return DbSink.<String, String>builder()
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .kafkaProperties(Map.of("bootstrap.servers", KAFKA.broker().bootstrapServers()))
         .groupId(group)
         .topics(topics)

@@ -58,6 +58,8 @@ class H2SinkTimingTest {
     AtomicInteger calls = new AtomicInteger();
     DbSink<String, String> sink =
         DbSink.<String, String>builder()
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .kafkaProperties(Map.of("bootstrap.servers", KAFKA.broker().bootstrapServers()))
             .groupId("timing-" + run)
             .topics(topic)

@@ -79,6 +79,8 @@ public final class SinkChild {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     DbSink<String, String> sink =
         DbSink.<String, String>builder()
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .kafkaProperties(kafkaProperties(a))
             .groupId(a.get("group"))
             .topics(a.get("topic"))

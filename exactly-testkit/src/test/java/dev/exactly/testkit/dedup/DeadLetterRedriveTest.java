@@ -122,6 +122,7 @@ class DeadLetterRedriveTest {
                     ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
                     5000))
             .groupId("redrive-group")
+            .createTopics(true)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.topicPartitionOffset())
             .store(store)

@@ -119,6 +119,8 @@ class IdempotentConsumerContractTest {
 
   private IdempotentConsumer.Builder<String, String> consumer(String topic, String group) {
     return IdempotentConsumer.builder(props())
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .groupId(group)
         .input(topic, new StringDeserializer(), strictStrings())
         .dedupKey(DedupKey.recordKey())
@@ -284,6 +286,8 @@ class IdempotentConsumerContractTest {
     props.put(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, NoTimestampInterceptor.class.getName());
     started(
         IdempotentConsumer.builder(props)
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(unique("g"))
             .input(topic, new StringDeserializer(), strictStrings())
             .store(InMemoryDedupStore.create(10))
@@ -407,6 +411,8 @@ class IdempotentConsumerContractTest {
     AtomicInteger handled = new AtomicInteger();
     started(
         IdempotentConsumer.builder(props())
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .store(InMemoryDedupStore.create(10))

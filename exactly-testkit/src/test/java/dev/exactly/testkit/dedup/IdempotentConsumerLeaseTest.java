@@ -62,6 +62,8 @@ class IdempotentConsumerLeaseTest {
     String group = "lease-group-" + NAMES.get();
     IdempotentConsumer consumer =
         IdempotentConsumer.builder(props())
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())

@@ -108,6 +108,8 @@ class IdempotentConsumerTest {
     InMemoryDedupStore store = InMemoryDedupStore.create(10_000);
     consumer =
         IdempotentConsumer.builder(props())
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(unique("g"))
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.jsonPointer("/orderId"))
@@ -131,6 +133,8 @@ class IdempotentConsumerTest {
     List<String> replies = new CopyOnWriteArrayList<>();
     consumer =
         IdempotentConsumer.builder(props())
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(unique("g"))
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.header("x-id"))
@@ -165,6 +169,8 @@ class IdempotentConsumerTest {
     String group = unique("g");
     consumer =
         IdempotentConsumer.builder(props())
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.header("x-id"))
@@ -221,6 +227,8 @@ class IdempotentConsumerTest {
         ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, CountingConsumerInterceptor.class.getName());
     consumer =
         IdempotentConsumer.builder(props)
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(unique("g"))
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.header("x-id"))
@@ -251,6 +259,8 @@ class IdempotentConsumerTest {
     AtomicInteger attempts = new AtomicInteger();
     consumer =
         IdempotentConsumer.builder(props())
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(unique("g"))
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .store(InMemoryDedupStore.create(100))
@@ -327,6 +337,8 @@ class IdempotentConsumerTest {
     FakeClock clock = FakeClock.atEpochPlusOneYear();
     consumer =
         IdempotentConsumer.builder(props())
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(unique("g"))
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())
@@ -365,6 +377,8 @@ class IdempotentConsumerTest {
     List<String> done = new CopyOnWriteArrayList<>();
     consumer =
         IdempotentConsumer.builder(props())
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())
@@ -392,6 +406,8 @@ class IdempotentConsumerTest {
     String group = unique("g");
     consumer =
         IdempotentConsumer.builder(props())
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .store(InMemoryDedupStore.create(10))
@@ -433,6 +449,8 @@ class IdempotentConsumerTest {
     var base =
         IdempotentConsumer.builder(
                 Map.of("bootstrap.servers", "127.0.0.1:1", "enable.auto.commit", "true"))
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId("g")
             .input("t", new StringDeserializer(), new StringDeserializer())
             .store(InMemoryDedupStore.create(1))
@@ -443,12 +461,16 @@ class IdempotentConsumerTest {
         .hasMessageContaining("set false");
     var noStore =
         IdempotentConsumer.builder(Map.of("bootstrap.servers", "127.0.0.1:1"))
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId("g")
             .input("t", new StringDeserializer(), new StringDeserializer())
             .handler(r -> {});
     assertThatThrownBy(noStore::build).hasMessageContaining("dedup.store=null");
     var shortLease =
         IdempotentConsumer.builder(Map.of("bootstrap.servers", "127.0.0.1:1"))
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId("g")
             .input("t", new StringDeserializer(), new StringDeserializer())
             .store(InMemoryDedupStore.create(1))
@@ -466,6 +488,8 @@ class IdempotentConsumerTest {
   void lifecycleRefusesIllegalTransitions() {
     IdempotentConsumer c =
         IdempotentConsumer.builder(Map.of("bootstrap.servers", "127.0.0.1:1"))
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId("g")
             .input("t", new StringDeserializer(), new StringDeserializer())
             .store(InMemoryDedupStore.create(1))

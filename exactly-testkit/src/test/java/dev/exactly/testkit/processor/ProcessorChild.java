@@ -64,6 +64,8 @@ public final class ProcessorChild {
     props.put("transaction.timeout.ms", a.getOrDefault("txnTimeoutMs", "60000"));
     ExactlyOnceProcessor processor =
         ExactlyOnceProcessor.builder(props)
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId(a.get("group"))
             .instanceId(a.get("instance"))
             .guarantee(Guarantee.valueOf(a.getOrDefault("guarantee", "EXACTLY_ONCE")))

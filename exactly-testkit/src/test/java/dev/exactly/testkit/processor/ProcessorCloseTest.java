@@ -50,6 +50,8 @@ class ProcessorCloseTest {
     props.put("transaction.timeout.ms", 10_000);
     ExactlyOnceProcessor p =
         ExactlyOnceProcessor.builder(props)
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId("hang-group")
             .instanceId("a")
             .faults(

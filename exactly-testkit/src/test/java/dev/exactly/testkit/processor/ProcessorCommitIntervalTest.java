@@ -41,6 +41,8 @@ class ProcessorCommitIntervalTest {
     props.put("transaction.timeout.ms", "900000");
     ExactlyOnceProcessor p =
         ExactlyOnceProcessor.builder(props)
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId("tick")
             .instanceId("t1")
             .input("tick-in", new StringDeserializer(), new ByteArrayDeserializer())

@@ -106,6 +106,8 @@ class ProcessorDeadLetterTest {
     props.put("transaction.timeout.ms", "300000");
     ExactlyOnceProcessor p =
         ExactlyOnceProcessor.builder(props)
+            // The test's dead-letter topics are created at start.
+            .createTopics(true)
             .groupId("dl-group")
             .instanceId("dl-1")
             .input("dl-in", new StringDeserializer(), new NumberDeserializer())

@@ -104,6 +104,8 @@ class ProcessorPendingOffsetsTest {
         "partition.assignment.strategy",
         "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
     return ExactlyOnceProcessor.builder(props)
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .groupId("pending")
         .instanceId("a")
         .input("pending-in", new StringDeserializer(), new ByteArrayDeserializer())

@@ -68,6 +68,8 @@ class ProcessorPipelineTest {
     // The running instance hears of a rebalance within a fraction of the held commit.
     props.put("heartbeat.interval.ms", 200);
     return ExactlyOnceProcessor.builder(props)
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .groupId(group)
         .instanceId(instance)
         .input(in, new StringDeserializer(), new ProcessorTest.InputDeserializer())

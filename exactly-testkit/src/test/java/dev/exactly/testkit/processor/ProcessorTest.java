@@ -83,6 +83,8 @@ class ProcessorTest {
     Map<String, Object> props = props();
     props.putAll(extra);
     return ExactlyOnceProcessor.builder(props)
+        // The test's dead-letter topics are created at start.
+        .createTopics(true)
         .groupId(group)
         .instanceId("i1")
         .input(in, new StringDeserializer(), new InputDeserializer())
@@ -127,6 +129,8 @@ class ProcessorTest {
           assertThatThrownBy(
                   () ->
                       ExactlyOnceProcessor.builder(p)
+                          // The test's dead-letter topics are created at start.
+                          .createTopics(true)
                           .groupId("g")
                           .instanceId("i")
                           .input("in", new StringDeserializer(), new StringDeserializer())
@@ -141,6 +145,8 @@ class ProcessorTest {
     assertThatThrownBy(
             () ->
                 ExactlyOnceProcessor.builder(props())
+                    // The test's dead-letter topics are created at start.
+                    .createTopics(true)
                     .groupId("g")
                     .input("in", new StringDeserializer(), new StringDeserializer())
                     .process((r, o) -> {})
@@ -153,6 +159,8 @@ class ProcessorTest {
     agreeing.put("isolation.level", "READ_COMMITTED");
     assertThat(
             ExactlyOnceProcessor.builder(agreeing)
+                // The test's dead-letter topics are created at start.
+                .createTopics(true)
                 .groupId("g")
                 .instanceId("i")
                 .input("in", new StringDeserializer(), new StringDeserializer())

@@ -9,7 +9,9 @@ import dev.exactly.ConfigurationException;
 import dev.exactly.processor.ExactlyOnceProcessor;
 import dev.exactly.testkit.EmbeddedKafka;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -17,8 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The start-up check of the processor's topics, on a broker that does not auto-create topics (the
- * case where a missing dead-letter topic used to make the processor retry a bad record forever).
+ * The start-up check of the processor's topics, on a broker that does not auto-create topics (where
+ * a missing dead-letter topic would make the processor retry a bad record forever): a refusal names
+ * the topic and the fix, and leaves the processor FAILED.
  */
 class ProcessorTopicCheckTest {
   private static EmbeddedKafka kafka;
@@ -34,6 +37,11 @@ class ProcessorTopicCheckTest {
   }
 
   private static ExactlyOnceProcessor processor(String name, String dlt) {
+    return builder(name, dlt).build();
+  }
+
+  private static ExactlyOnceProcessor.Builder<String, String, String, String> builder(
+      String name, String dlt) {
     ExactlyOnceProcessor.Builder<String, String, String, String> b =
         ExactlyOnceProcessor.builder(Map.of("bootstrap.servers", kafka.bootstrapServers()))
             .groupId(name + "-group")
@@ -41,7 +49,7 @@ class ProcessorTopicCheckTest {
             .input(name + "-in", new StringDeserializer(), new StringDeserializer())
             .output(new StringSerializer(), new StringSerializer())
             .process((record, out) -> out.send(name + "-out", record.key(), record.value()));
-    return (dlt == null ? b : b.deadLetterTopic(dlt)).build();
+    return dlt == null ? b : b.deadLetterTopic(dlt);
   }
 
   @Test
@@ -54,19 +62,31 @@ class ProcessorTopicCheckTest {
         .hasMessageContaining("nodlt-in.dlt")
         .hasMessageContaining("does not exist")
         .hasMessageContaining("4 partitions")
-        .hasMessageContaining("deadLetterTopic(...)");
-    assertThat(p.state()).isEqualTo(ComponentState.CREATED);
+        .hasMessageContaining("deadLetterTopic(...)")
+        .hasMessageContaining("processor.createTopics(true)");
+    assertThat(p.state()).isEqualTo(ComponentState.FAILED);
+    assertThat(p.failure()).get().isInstanceOf(ConfigurationException.class);
 
-    // The fix works: once the topic exists, the same processor starts.
-    kafka.createTopic("nodlt-in.dlt", 4);
-    p.start();
+    // The fix works: asked to, a new processor creates the topic like its input, and starts.
+    ExactlyOnceProcessor fixed = builder("nodlt", null).createTopics(true).build();
+    fixed.start();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      assertThat(
+              admin
+                  .describeTopics(List.of("nodlt-in.dlt"))
+                  .allTopicNames()
+                  .get()
+                  .get("nodlt-in.dlt")
+                  .partitions())
+          .hasSize(4);
+    }
     try {
       // STARTING until its first assignment, then RUNNING.
-      await().atMost(Duration.ofSeconds(60)).until(() -> p.state() == ComponentState.RUNNING);
+      await().atMost(Duration.ofSeconds(60)).until(() -> fixed.state() == ComponentState.RUNNING);
     } finally {
-      assertThat(p.close(Duration.ofSeconds(30))).isTrue();
+      assertThat(fixed.close(Duration.ofSeconds(30))).isTrue();
     }
-    assertThat(p.state()).isEqualTo(ComponentState.CLOSED);
+    assertThat(fixed.state()).isEqualTo(ComponentState.CLOSED);
   }
 
   @Test
@@ -76,6 +96,19 @@ class ProcessorTopicCheckTest {
     assertThatThrownBy(p::start)
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("processor.deadLetterTopic=named-dead-letters");
+  }
+
+  @Test
+  void aMistypedInputTopicIsRefusedWithTheClosestNames() {
+    kafka.createTopic("orders-in", 1);
+    kafka.createTopic("orders-in.dlt", 1);
+    ExactlyOnceProcessor p = processor("ordrs", "orders-in.dlt");
+    assertThatThrownBy(p::start)
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("processor.input=ordrs-in does not exist")
+        .hasMessageContaining("did you mean orders-in?")
+        .hasMessageContaining("processor.requireExistingTopics(false)");
+    assertThat(p.state()).isEqualTo(ComponentState.FAILED);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.exactly.jdbc.outbox;
+package dev.exactly.internal;
 
 import java.util.HashMap;
 import java.util.List;
@@ -10,21 +10,21 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 
 /**
- * Creates the topics the relay owns (its position topic, its dead-letter topic) durable whatever
- * the broker defaults: replication 3 and {@code min.insync.replicas} 2 on a cluster of three or
- * more brokers, else replication the cluster size and {@code min.insync.replicas} 1. A broker's
- * default replication is often 1, and one lost disk would then lose every relay's position.
+ * Creates the topics Exactly creates (dead-letter topics, the relay's position topic) durable
+ * whatever the broker defaults: replication 3 and {@code min.insync.replicas} 2 on a cluster of
+ * three or more brokers, else replication the cluster size and {@code min.insync.replicas} 1. A
+ * broker's default replication is often 1, and one lost disk would then lose what the topic holds.
  */
-final class RelayTopics {
-  private RelayTopics() {}
+public final class DurableTopics {
+  private DurableTopics() {}
 
   /**
-   * Creates {@code topic} unless it exists.
+   * Creates {@code topic}; bounded by the admin client's {@code default.api.timeout.ms}.
    *
    * @param partitions empty for the broker's default
    * @throws ExecutionException as {@code createTopics} fails, {@code TopicExistsException} included
    */
-  static void create(
+  public static void create(
       Admin admin, String topic, Optional<Integer> partitions, Map<String, String> configs)
       throws ExecutionException, InterruptedException {
     int brokers = admin.describeCluster().nodes().get().size();
