@@ -294,6 +294,7 @@ public final class ProcessorBenchmark {
     }
     ExactlyOnceProcessor.Builder<byte[], byte[], byte[], byte[]> builder =
         ExactlyOnceProcessor.builder(Map.of("bootstrap.servers", bootstrap))
+            .createTopics(true) // its dead-letter topic
             .groupId(group)
             .instanceId("bench")
             .guarantee(

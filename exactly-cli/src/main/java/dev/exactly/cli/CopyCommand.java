@@ -131,6 +131,9 @@ public final class CopyCommand implements Callable<Integer> {
 
     ExactlyOnceProcessor processor =
         ExactlyOnceProcessor.builder(props)
+            // A copy should start on a cluster that has only the two topics: its dead-letter
+            // topic <from>.dlt is created like the input, durable on 3+ brokers.
+            .createTopics(true)
             .groupId(group)
             .instanceId(instanceId)
             .guarantee(g)

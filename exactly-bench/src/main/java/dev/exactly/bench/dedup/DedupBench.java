@@ -246,6 +246,7 @@ public final class DedupBench {
     AtomicLong first = new AtomicLong();
     try (IdempotentConsumer c =
         IdempotentConsumer.builder(Map.of("bootstrap.servers", kafka.bootstrapServers()))
+            .createTopics(true) // its dead-letter topic
             .groupId("dedup-" + topic)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())

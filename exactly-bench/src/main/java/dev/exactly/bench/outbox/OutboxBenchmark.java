@@ -134,6 +134,7 @@ public final class OutboxBenchmark {
     return OutboxRelay.builder()
         .dataSource(ds)
         .kafkaProperties(props)
+        .createTopics(true) // its dead-letter topic
         .table(table)
         .batchSize(Integer.getInteger("relay.batchSize", 10_000))
         .meterRegistry(meters)

@@ -144,6 +144,7 @@ public final class SinkBenchmark {
                     kafka.bootstrapServers(),
                     "max.partition.fetch.bytes",
                     8 * 1024 * 1024))
+            .createTopics(true) // its dead-letter topic
             .groupId(topic)
             .topics(topic)
             .deserializers(new StringDeserializer(), new ByteArrayDeserializer())

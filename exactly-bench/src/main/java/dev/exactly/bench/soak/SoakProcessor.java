@@ -57,6 +57,7 @@ public final class SoakProcessor {
     }
     ExactlyOnceProcessor processor =
         ExactlyOnceProcessor.builder(props)
+            .createTopics(true) // its dead-letter topic
             .groupId(a.get("group"))
             .instanceId(a.get("instance"))
             .guarantee(Guarantee.valueOf(a.get("guarantee")))
