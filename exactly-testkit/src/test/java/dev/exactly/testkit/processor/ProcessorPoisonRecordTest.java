@@ -221,6 +221,104 @@ class ProcessorPoisonRecordTest {
     assertThat(registry.get("exactly.dead.letters").counter().count()).isEqualTo(1.0);
   }
 
+  /**
+   * Closing while a record waits out its backoff commits the records before it and nothing after
+   * it: neither the waiting record nor the rest of its poll may be skipped. The next owner starts
+   * at the waiting record.
+   */
+  @ParameterizedTest
+  @EnumSource(Guarantee.class)
+  void closeDuringABackoffCommitsTheRecordsBeforeAndSkipsNone(Guarantee guarantee)
+      throws Exception {
+    EmbeddedKafka kafka = KAFKA.broker();
+    String bootstrap = kafka.bootstrapServers();
+    String in = "backoff-close-" + guarantee.name().toLowerCase().replace('_', '-');
+    String out = in + "-out";
+    kafka.createTopic(in, 1);
+    kafka.createTopic(out, 1);
+    kafka.createTopic(in + ".dlt", 1);
+    int records = 10;
+    int waiting = 5;
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+            new StringSerializer(),
+            new StringSerializer())) {
+      for (int i = 0; i < records; i++) {
+        producer.send(new ProducerRecord<>(in, 0, "k" + i, "v" + i));
+      }
+      producer.flush();
+    }
+    FakeClock clock = new FakeClock(Instant.now());
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("transaction.timeout.ms", "300000");
+    ExactlyOnceProcessor first =
+        ExactlyOnceProcessor.builder(props)
+            .groupId(in)
+            .instanceId(in + "-1")
+            .guarantee(guarantee)
+            .input(in, new StringDeserializer(), new StringDeserializer())
+            .output(new StringSerializer(), new StringSerializer())
+            .commitInterval(INTERVAL)
+            .ticker(clock)
+            .retry(RetryPolicy.fixed(2, Duration.ofHours(1)))
+            .process(
+                (record, o) -> {
+                  calls.computeIfAbsent(record.key(), k -> new AtomicInteger()).incrementAndGet();
+                  o.send(out, record.key(), "out-" + record.value());
+                  if (record.key().equals("k" + waiting)) {
+                    throw new IllegalStateException("downstream busy");
+                  }
+                })
+            .build();
+    first.start();
+    try {
+      await().atMost(WAIT).until(() -> calls.containsKey("k" + waiting) && clock.sleepers() > 0);
+    } finally {
+      // Fake time stands still: the hour's backoff ends only because the processor closes.
+      assertThat(first.close(Duration.ofSeconds(30))).isTrue();
+    }
+    List<String> before = new ArrayList<>();
+    for (int i = 0; i < waiting; i++) {
+      before.add("out-v" + i);
+    }
+    assertThat(values(TopicReader.readCommitted(bootstrap, out))).containsExactlyElementsOf(before);
+    List<String> called = new ArrayList<>();
+    for (int i = 0; i <= waiting; i++) {
+      called.add("k" + i);
+    }
+    assertThat(calls.keySet())
+        .as("records called before the close; none after the waiting one")
+        .containsExactlyInAnyOrderElementsOf(called);
+
+    ExactlyOnceProcessor second =
+        ExactlyOnceProcessor.builder(props)
+            .groupId(in)
+            .instanceId(in + "-2")
+            .guarantee(guarantee)
+            .input(in, new StringDeserializer(), new StringDeserializer())
+            .output(new StringSerializer(), new StringSerializer())
+            .process((record, o) -> o.send(out, record.key(), "out-" + record.value()))
+            .build();
+    second.start();
+    try {
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(300))
+          .until(() -> TopicReader.readCommitted(bootstrap, out).size(), n -> n >= records);
+    } finally {
+      assertThat(second.close(Duration.ofSeconds(30))).isTrue();
+    }
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < records; i++) {
+      all.add("out-v" + i);
+    }
+    assertThat(values(TopicReader.readCommitted(bootstrap, out))).containsExactlyElementsOf(all);
+    assertThat(TopicReader.readCommitted(bootstrap, in + ".dlt")).isEmpty();
+  }
+
   private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {
     return records.stream().map(r -> string(r.value())).toList();
   }
