@@ -319,6 +319,82 @@ class ProcessorPoisonRecordTest {
     assertThat(TopicReader.readCommitted(bootstrap, in + ".dlt")).isEmpty();
   }
 
+  /**
+   * Backoffs waited in place do not pile up in one transaction: a batch that waited one out commits
+   * as soon as it is past its commit interval, before the poll's next record.
+   */
+  @ParameterizedTest
+  @EnumSource(Guarantee.class)
+  void aBatchThatWaitedOutABackoffPastItsIntervalCommitsBeforeTheNextRecord(Guarantee guarantee)
+      throws Exception {
+    EmbeddedKafka kafka = KAFKA.broker();
+    String bootstrap = kafka.bootstrapServers();
+    String in = "backoff-commit-" + guarantee.name().toLowerCase().replace('_', '-');
+    String out = in + "-out";
+    kafka.createTopic(in, 1);
+    kafka.createTopic(out, 1);
+    kafka.createTopic(in + ".dlt", 1);
+    int records = 20;
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+            new StringSerializer(),
+            new StringSerializer())) {
+      for (int i = 0; i < records; i++) {
+        producer.send(new ProducerRecord<>(in, 0, "k" + i, "v" + i));
+      }
+      producer.flush();
+    }
+    FakeClock clock = new FakeClock(Instant.now());
+    Duration backoff = INTERVAL.plusSeconds(1);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("transaction.timeout.ms", "300000");
+    ExactlyOnceProcessor p =
+        ExactlyOnceProcessor.builder(props)
+            .groupId(in)
+            .instanceId(in + "-1")
+            .guarantee(guarantee)
+            .input(in, new StringDeserializer(), new StringDeserializer())
+            .output(new StringSerializer(), new StringSerializer())
+            .commitInterval(INTERVAL)
+            .ticker(clock)
+            .meterRegistry(registry)
+            .retry(RetryPolicy.fixed(2, backoff))
+            .process(
+                (record, o) -> {
+                  o.send(out, record.key(), "out-" + record.value());
+                  if (failedOnce.add(record.key())) {
+                    throw new IllegalStateException("downstream busy");
+                  }
+                })
+            .build();
+    p.start();
+    try {
+      // Each record's one backoff takes its batch past the interval, and nothing else moves time.
+      await("a commit after each record's backoff: exactly.commits >= " + records)
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(5))
+          .until(
+              () -> {
+                if (clock.sleepers() > 0) {
+                  clock.advance(backoff);
+                }
+                return registry.get("exactly.commits").counter().count() >= records;
+              });
+    } finally {
+      assertThat(p.close(Duration.ofSeconds(30))).isTrue();
+    }
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < records; i++) {
+      all.add("out-v" + i);
+    }
+    assertThat(values(TopicReader.readCommitted(bootstrap, out))).containsExactlyElementsOf(all);
+    assertThat(registry.get("exactly.aborts").counter().count()).isZero();
+  }
+
   private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {
     return records.stream().map(r -> string(r.value())).toList();
   }
