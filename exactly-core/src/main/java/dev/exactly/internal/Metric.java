@@ -49,7 +49,8 @@ public enum Metric {
   ABORTS(
       "exactly.aborts",
       Type.COUNTER,
-      "Batches aborted; their inputs are processed again",
+      "Batches aborted; their inputs are processed again (the processor never aborts for a"
+          + " failure of its function: that is retried in place)",
       C.PROCESSOR,
       C.RELAY),
   FENCED_COMMITS(

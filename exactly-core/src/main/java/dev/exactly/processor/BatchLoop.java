@@ -2,7 +2,6 @@ package dev.exactly.processor;
 
 import dev.exactly.Ticker;
 import dev.exactly.internal.TransactionErrors.Call;
-import dev.exactly.internal.Waits;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -86,12 +85,23 @@ final class BatchLoop implements AutoCloseable {
         if (!batch.isOpen()) {
           committer.openBatch();
         }
-        runner.run(record);
+        RecordRunner.Result result = runner.run(record, running);
+        if (result == RecordRunner.Result.STOPPED) {
+          stoppedInBackoff();
+          return;
+        }
+        // A batch held open by a retry's backoff commits once past its interval rather than wait
+        // for the poll's other records: each of them may wait out backoffs too, and the
+        // transaction must end well within its timeout.
+        boolean full =
+            (batch.records() >= settings.maxBatchRecords()
+                    || out.heldFull()
+                    || (result == RecordRunner.Result.DONE_AFTER_RETRY
+                        && batch.openNanos(ticker.nanoTime())
+                            >= settings.commitInterval().toNanos()))
+                && !batch.waitsForRebalance();
         // Either way, a false means the partitions were rewound: the rest of this poll's records
         // lie past the rewind point and will come again.
-        boolean full =
-            (batch.records() >= settings.maxBatchRecords() || out.heldFull())
-                && !batch.waitsForRebalance();
         if (full ? !committer.commitBatch(false) : !committer.catchUp()) {
           return;
         }
@@ -102,17 +112,6 @@ final class BatchLoop implements AutoCloseable {
       if (committer.settle(true)) {
         committer.failed(e, Call.OTHER, batch.number());
       }
-      return;
-    } catch (Rewind r) {
-      log.warn(
-          "processor {}: batch {} aborted after a transient failure (attempt {}), retrying in {}",
-          settings.name(),
-          batch.number(),
-          r.attempt,
-          r.backoff,
-          r.getCause());
-      committer.abortAndRewind();
-      Waits.sleepWhileQuietly(ticker, r.backoff, running);
       return;
     }
     long open = batch.openNanos(ticker.nanoTime());
@@ -128,6 +127,18 @@ final class BatchLoop implements AutoCloseable {
       lag += consumer.currentLag(tp).orElse(0);
     }
     metrics.lag(lag);
+  }
+
+  /**
+   * A record's backoff ended before its next attempt. Closing, the open batch holds the records
+   * done before it and commits (or aborts) in {@link #finish}; the consumer's position past the
+   * rest of the poll does not matter. Interrupted while running, it cannot go on polling from that
+   * position, so the batch aborts and every partition rewinds.
+   */
+  private void stoppedInBackoff() {
+    if (running.getAsBoolean()) {
+      committer.abortAndRewind();
+    }
   }
 
   /** Closing: the open batch commits if the close deadline allows, otherwise it aborts. */

@@ -193,9 +193,10 @@ public interface ExactlyOnceProcessor extends Component {
     }
 
     /**
-     * How transient failures of the function are retried, the backoff waited on the {@link
-     * #ticker(Ticker) ticker}; default {@link RetryPolicy#DEFAULT}. A second call replaces the
-     * first.
+     * How transient failures of the function are retried: in place, inside the batch's open
+     * transaction, the backoff waited on the {@link #ticker(Ticker) ticker}; default {@link
+     * RetryPolicy#DEFAULT}. A record's backoffs hold its batch's transaction open, so their sum
+     * must stay well below {@code transaction.timeout.ms}. A second call replaces the first.
      */
     public Builder<K, V, OK, OV> retry(RetryPolicy policy) {
       this.retry = Objects.requireNonNull(policy, "retry");

@@ -146,9 +146,10 @@ record ProcessorSettings(
   /**
    * A batch's transaction stays open while the batch fills, for its commit interval and the poll
    * that ends it, then for its commit. (A batch that grows while the previous commit is in flight
-   * holds its outputs, and its transaction begins only when that commit has returned.) The retry
-   * backoff does not count: a failed attempt aborts before it waits. A transaction timeout inside
-   * that bound would have the coordinator abort batches that are on time, over and over.
+   * holds its outputs, and its transaction begins only when that commit has returned.) A record's
+   * retry backoffs come on top (a batch that waited one out commits once past its interval); they
+   * are the policy's to bound. A transaction timeout inside that bound would have the coordinator
+   * abort batches that are on time, over and over.
    */
   private static void requireRoomForABatch(
       Map<String, Object> producer, Duration commitInterval, Duration pollTimeout) {

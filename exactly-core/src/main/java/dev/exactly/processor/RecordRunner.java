@@ -4,6 +4,9 @@ import dev.exactly.DeadLetterReason;
 import dev.exactly.Ticker;
 import dev.exactly.internal.DeadLetters;
 import dev.exactly.internal.TypedRecords;
+import dev.exactly.internal.Waits;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -13,9 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one input record through the user's function: deserializes it, calls the function, sends its
- * outputs, or gives the record up to the dead-letter topic (in the batch's transaction) when it
- * cannot be read, when retrying cannot help, or when its attempts are spent. Engine thread only.
+ * Runs one input record through the user's function: deserializes it, calls the function (again,
+ * after a transient failure, in place), sends its outputs, or gives the record up to the
+ * dead-letter topic (in the batch's transaction) when it cannot be read, when retrying cannot help,
+ * or when its attempts are spent. Engine thread only.
  *
  * @param <K> input key type
  * @param <V> input value type
@@ -57,13 +61,28 @@ final class RecordRunner<K, V, OK, OV> {
     this.function = (RecordProcessor<K, V, OK, OV>) settings.processor();
   }
 
+  /** How a record's run ended. */
+  enum Result {
+    /** Its outputs are sent (or held), or it was dead-lettered: its offset commits. */
+    DONE,
+    /** As {@link #DONE}, after at least one failed attempt and a backoff waited in place. */
+    DONE_AFTER_RETRY,
+    /**
+     * The processor stopped (or the thread was interrupted) while the record waited for its next
+     * attempt: the record is not done, nor is any record after it in the poll.
+     */
+    STOPPED
+  }
+
   /**
-   * Processes {@code raw} in the open batch and advances its offset.
+   * Processes {@code raw} in the open batch and advances its offset. A transient failure of the
+   * function is retried here, in place, after the policy's backoff on the ticker: the batch's
+   * transaction stays open and the failed attempt's outputs, still buffered, are discarded. Only
+   * Kafka's own failures abort a batch.
    *
-   * @throws Rewind when the function failed and another attempt follows: the batch is to be
-   *     aborted, the partitions rewound, and the record tried again after the backoff
+   * @param running whether the engine goes on; a backoff ends early when it turns false
    */
-  void run(ConsumerRecord<byte[], byte[]> raw) {
+  Result run(ConsumerRecord<byte[], byte[]> raw, BooleanSupplier running) {
     TopicPartition tp = new TopicPartition(raw.topic(), raw.partition());
     metrics.recordsIn.increment();
     ConsumerRecord<K, V> record;
@@ -72,11 +91,11 @@ final class RecordRunner<K, V, OK, OV> {
     } catch (RuntimeException e) {
       deadLetter(raw, e, DeadLetterReason.DESERIALIZATION, 1, ticker.millis());
       batch.advance(raw);
-      return;
+      return Result.DONE;
     }
     FailedAttempts.Failure failed = attempts.of(tp, raw.offset());
     if (failed != null && failed.givenUp()) {
-      // Given up in a batch that then aborted for another record: the decision stands, and the
+      // Given up in a batch that then aborted for a Kafka failure: the decision stands, and the
       // function is not called again.
       deadLetter(
           raw,
@@ -85,27 +104,45 @@ final class RecordRunner<K, V, OK, OV> {
           failed.attempts(),
           failed.givenUpMillis());
       batch.advance(raw);
-      return;
+      return Result.DONE;
     }
+    // Attempts made before a Kafka failure aborted an earlier batch count too.
     int attempt = failed == null ? 1 : failed.attempts() + 1;
-    outputs.reset(batch.number());
-    try {
-      function.process(record, outputs);
-    } catch (Exception e) {
+    boolean retried = false;
+    while (true) {
+      Exception e = attempt(record);
+      if (e == null) {
+        break;
+      }
       if (settings.failures().isNonRetriable(e)) {
         deadLetter(raw, e, DeadLetterReason.NON_RETRIABLE, attempt, ticker.millis());
-      } else if (!settings.retry().canRetryAfter(attempt)) {
+        batch.advance(raw);
+        return retried ? Result.DONE_AFTER_RETRY : Result.DONE;
+      }
+      if (!settings.retry().canRetryAfter(attempt)) {
         long now = ticker.millis();
         attempts.failed(tp, raw.offset(), new FailedAttempts.Failure(attempt, e, true, now));
         deadLetter(raw, e, DeadLetterReason.RETRIES_EXHAUSTED, attempt, now);
-      } else {
-        attempts.failed(tp, raw.offset(), new FailedAttempts.Failure(attempt, e, false, 0));
-        throw new Rewind(e, attempt, settings.retry().backoffAfter(attempt));
+        batch.advance(raw);
+        return retried ? Result.DONE_AFTER_RETRY : Result.DONE;
       }
-      batch.advance(raw);
-      return;
-    } finally {
-      outputs.close();
+      attempts.failed(tp, raw.offset(), new FailedAttempts.Failure(attempt, e, false, 0));
+      Duration backoff = settings.retry().backoffAfter(attempt);
+      log.warn(
+          "processor {}: {}-{}@{} failed (attempt {}), retrying in {} within batch {}",
+          settings.name(),
+          raw.topic(),
+          raw.partition(),
+          raw.offset(),
+          attempt,
+          backoff,
+          batch.number(),
+          e);
+      if (!Waits.sleepWhileQuietly(ticker, backoff, running)) {
+        return Result.STOPPED;
+      }
+      retried = true;
+      attempt++;
     }
     boolean hold = batch.holds();
     for (BufferedOutput.Serialized o : outputs.outputs()) {
@@ -113,6 +150,23 @@ final class RecordRunner<K, V, OK, OV> {
       metrics.recordsOut.increment();
     }
     batch.advance(raw);
+    return retried ? Result.DONE_AFTER_RETRY : Result.DONE;
+  }
+
+  /**
+   * One call of the function, its outputs buffered: returns what it threw, or null, in which case
+   * {@link #outputs} holds its outputs. A new attempt forgets the outputs of the one before.
+   */
+  private Exception attempt(ConsumerRecord<K, V> record) {
+    outputs.reset(batch.number());
+    try {
+      function.process(record, outputs);
+      return null;
+    } catch (Exception e) {
+      return e;
+    } finally {
+      outputs.close();
+    }
   }
 
   /**

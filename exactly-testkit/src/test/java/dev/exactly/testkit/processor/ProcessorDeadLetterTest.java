@@ -68,8 +68,8 @@ class ProcessorDeadLetterTest {
     cluster.createTopic("dl-in", 1);
     cluster.createTopic("dl-in.dlt", 1);
     cluster.createTopic("dl-out", 1);
-    // One partition, offsets in this order. The two retried records come first, so the rewinds
-    // they cause happen before any later record is tried: each later record is called once.
+    // One partition, offsets in this order. Retries happen in place, so each record that is not
+    // retried is called once.
     List<String[]> inputs =
         List.of(
             new String[] {"flaky", "1"},
