@@ -46,7 +46,7 @@ final class IdempotentConsumerExample {
         IdempotentConsumer.builder(kafkaProperties)
             .groupId("payments-charger")
             .input("payments", new StringDeserializer(), new StringDeserializer())
-            // or fromValue(Payment.class, Payment::id), header(..), recordKey(), topicPartitionOffset()
+            // or fromValue(Payment.class, Payment::id), header(..), recordKey(), ...
             .dedupKey(DedupKey.jsonPointer("/paymentId"))
             .store(store)
             .lease(Duration.ofSeconds(60)) // over twice the slowest handler run with its retries
