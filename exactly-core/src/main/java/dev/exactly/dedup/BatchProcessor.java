@@ -3,6 +3,7 @@ package dev.exactly.dedup;
 import dev.exactly.FaultInjection;
 import dev.exactly.FaultPoint;
 import dev.exactly.internal.DeadLetterProducer;
+import dev.exactly.internal.DeadLetterWarnings;
 import dev.exactly.internal.DeadLetters;
 import dev.exactly.internal.Waits;
 import java.time.Duration;
@@ -46,6 +47,7 @@ final class BatchProcessor<K, V> {
   private final BooleanSupplier running;
   private final DedupStore store;
   private final FaultInjection faults;
+  private final DeadLetterWarnings warnings;
 
   // The batch in hand. The item that holds each key's claim: the first of the batch to use the key
   // (handle it, or leave it for the next poll); later records of the key follow its outcome.
@@ -72,6 +74,7 @@ final class BatchProcessor<K, V> {
     this.running = running;
     this.store = s.store();
     this.faults = s.faults();
+    this.warnings = new DeadLetterWarnings("idempotent consumer " + s.name(), s.ticker());
   }
 
   /**
@@ -211,7 +214,16 @@ final class BatchProcessor<K, V> {
         Math.min(
             Math.max(inFlight.leaseExpiry().toEpochMilli() - now, MIN_IN_FLIGHT_WAIT.toMillis()),
             s.lease().toMillis());
-    log.debug("{}: {} is in flight elsewhere; {} waits {} ms", s.name(), items.get(i), tp, wait);
+    // INFO, not DEBUG: a partition standing still for up to a lease looks like a hang otherwise.
+    // At most one line per partition and lease.
+    log.info(
+        "{}: {} pauses for {} ms: key {} is held by another instance until {} (its effect may be"
+            + " running there, or that instance died and its lease must run out first)",
+        s.name(),
+        tp,
+        wait,
+        items.get(i).dedupKey,
+        inFlight.leaseExpiry());
     leaveFrom(tp, items, i);
     paused.pause(consumer, tp, now + wait);
   }
@@ -266,6 +278,11 @@ final class BatchProcessor<K, V> {
               running);
       if (written) {
         metrics.deadLettered.increment();
+        warnings.gaveUp(
+            item + " after " + Math.max(1, item.attempts) + " attempt(s)",
+            s.deadLetterTopic(),
+            item.failureReason,
+            item.failure);
         faults.reached(FaultPoint.CONSUMER_AFTER_DEAD_LETTER);
       }
       return written;

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -164,6 +165,16 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
           name,
           e.getCause().toString());
       lifecycle.fence(e.getCause());
+    } catch (FencedInstanceIdException e) {
+      // Static membership: a new member with this group.instance.id (this instance restarted
+      // elsewhere) replaced this one in the group.
+      log.warn(
+          "processor {} is fenced: another member joined the group with its group.instance.id;"
+              + " it stops: {}",
+          name,
+          e.toString());
+      out.abortQuietly();
+      lifecycle.fence(e);
     } catch (Throwable e) {
       Throwable cause = e instanceof TransactionFailureHandler.Fatal ? e.getCause() : e;
       log.error("processor {} failed and stopped", name, cause);

@@ -2,6 +2,7 @@ package dev.exactly.processor;
 
 import dev.exactly.DeadLetterReason;
 import dev.exactly.Ticker;
+import dev.exactly.internal.DeadLetterWarnings;
 import dev.exactly.internal.DeadLetters;
 import dev.exactly.internal.TypedRecords;
 import dev.exactly.internal.Waits;
@@ -39,6 +40,7 @@ final class RecordRunner<K, V, OK, OV> {
   private final Deserializer<V> valueDeserializer;
   private final BufferedOutput<OK, OV> outputs;
   private final RecordProcessor<K, V, OK, OV> function;
+  private final DeadLetterWarnings warnings;
 
   @SuppressWarnings("unchecked")
   RecordRunner(
@@ -47,6 +49,7 @@ final class RecordRunner<K, V, OK, OV> {
       Batch batch,
       OutputProducer out,
       FailedAttempts attempts) {
+    this.warnings = new DeadLetterWarnings("processor " + settings.name(), settings.ticker());
     this.settings = settings;
     this.metrics = metrics;
     this.ticker = settings.ticker();
@@ -182,16 +185,18 @@ final class RecordRunner<K, V, OK, OV> {
       long givenUpMillis) {
     ProducerRecord<byte[], byte[]> built =
         DeadLetters.ofRecord(settings.deadLetterTopic(), raw, why, e, tries);
-    log.warn(
-        "processor {}: {}-{}@{} goes to dead-letter topic {} ({}, {} attempt(s)): {}",
-        settings.name(),
-        raw.topic(),
-        raw.partition(),
-        raw.offset(),
+    warnings.gaveUp(
+        raw.topic()
+            + "-"
+            + raw.partition()
+            + "@"
+            + raw.offset()
+            + " after "
+            + tries
+            + " attempt(s)",
         settings.deadLetterTopic(),
         why,
-        tries,
-        e.toString());
+        e);
     out.record(
         batch.holds(),
         new ProducerRecord<>(

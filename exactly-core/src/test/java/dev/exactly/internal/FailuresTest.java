@@ -6,6 +6,7 @@ import dev.exactly.NonRetriableException;
 import java.io.UncheckedIOException;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,9 @@ class FailuresTest {
   @Test
   void fencingIsFoundInTheCauseChain() {
     assertThat(Failures.isFenced(new RuntimeException(new ProducerFencedException("x")))).isTrue();
+    assertThat(Failures.isFenced(new RuntimeException(new FencedInstanceIdException("x"))))
+        .as("another member took this group.instance.id")
+        .isTrue();
     assertThat(Failures.isFenced(new RuntimeException("x"))).isFalse();
   }
 }

@@ -1,8 +1,11 @@
 package dev.exactly.testkit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,15 +27,29 @@ public final class LogLines implements AutoCloseable {
   private final PrintStream original;
   private final AtomicLong lines = new AtomicLong();
   private final StringBuilder kept = new StringBuilder();
+  private final List<String> needles;
+  private final List<String> matching = new CopyOnWriteArrayList<>();
+  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
-  private LogLines() {
+  private LogLines(List<String> needles) {
+    this.needles = List.copyOf(needles);
     this.original = System.err;
     System.setErr(new PrintStream(new Counting(), true, StandardCharsets.UTF_8));
   }
 
   /** Starts counting; {@link #close()} puts the original stream back. */
   public static LogLines capture() {
-    return new LogLines();
+    return new LogLines(List.of());
+  }
+
+  /** Starts counting, and keeps every whole line that contains one of {@code needles}. */
+  public static LogLines capture(String... needles) {
+    return new LogLines(List.of(needles));
+  }
+
+  /** The lines so far that contained one of the needles given to {@link #capture(String...)}. */
+  public List<String> matching() {
+    return List.copyOf(matching);
   }
 
   /** Lines written so far. */
@@ -53,10 +70,30 @@ public final class LogLines implements AutoCloseable {
     System.setErr(original);
   }
 
+  private void keepIfMatching(int b) {
+    synchronized (line) {
+      if (b != '\n') {
+        line.write(b);
+        return;
+      }
+      String text = line.toString(StandardCharsets.UTF_8);
+      line.reset();
+      for (String needle : needles) {
+        if (text.contains(needle)) {
+          matching.add(text);
+          return;
+        }
+      }
+    }
+  }
+
   private final class Counting extends OutputStream {
     @Override
     public void write(int b) {
       original.write(b);
+      if (!needles.isEmpty()) {
+        keepIfMatching(b);
+      }
       if (b == '\n') {
         lines.incrementAndGet();
       }

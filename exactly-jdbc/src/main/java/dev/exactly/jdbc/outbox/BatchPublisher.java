@@ -1,6 +1,8 @@
 package dev.exactly.jdbc.outbox;
 
+import dev.exactly.DeadLetterReason;
 import dev.exactly.FaultPoint;
+import dev.exactly.internal.DeadLetterWarnings;
 import dev.exactly.internal.TransactionErrors;
 import dev.exactly.internal.TransactionErrors.Call;
 import dev.exactly.internal.TransactionErrors.Reaction;
@@ -42,6 +44,8 @@ final class BatchPublisher implements AutoCloseable {
   /** Rows Kafka refused for good, to the dead-letter topic on the next try; relay thread only. */
   private final Map<Long, KafkaException> poison = new HashMap<>();
 
+  private final DeadLetterWarnings warnings;
+
   private KafkaProducer<byte[], byte[]> producer;
 
   /**
@@ -58,6 +62,7 @@ final class BatchPublisher implements AutoCloseable {
     this.metrics = metrics;
     this.store = store;
     this.closing = closing;
+    this.warnings = new DeadLetterWarnings("relay " + settings.name(), settings.ticker());
     this.committer =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -145,8 +150,14 @@ final class BatchPublisher implements AutoCloseable {
     long[] created = new long[rows.size()];
     int sent = 0;
     for (OutboxRow row : rows) {
-      if (poison.remove(row.id()) != null) {
+      KafkaException refused = poison.remove(row.id());
+      if (refused != null) {
         metrics.deadLettered();
+        warnings.gaveUp(
+            "outbox row " + row.id() + " for " + row.topic(),
+            s.deadLetterTopic(),
+            DeadLetterReason.REFUSED_BY_KAFKA,
+            refused);
       } else {
         created[sent++] = row.createdAtMillis();
       }

@@ -3,6 +3,7 @@ package dev.exactly.jdbc.sink;
 import dev.exactly.DeadLetterReason;
 import dev.exactly.FaultPoint;
 import dev.exactly.internal.DeadLetterProducer;
+import dev.exactly.internal.DeadLetterWarnings;
 import dev.exactly.internal.DeadLetters;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -10,8 +11,6 @@ import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Gives a record up. Its dead letter goes into the {@link DeadLetterTable} in the same database
@@ -22,13 +21,13 @@ import org.slf4j.LoggerFactory;
  * dead-letter topic with the same original topic, partition and offset, never a loss).
  */
 final class DeadLetterPath<K, V> {
-  private static final Logger log = LoggerFactory.getLogger(DeadLetterPath.class);
 
   private final SinkContext<K, V> ctx;
   private final BatchTransaction<K, V> transaction;
   private final RefusedCommits<K, V> refused;
   private final DeadLetterProducer producer;
   private final DeadLetterTable table;
+  private final DeadLetterWarnings warnings;
 
   DeadLetterPath(
       SinkContext<K, V> ctx,
@@ -41,6 +40,7 @@ final class DeadLetterPath<K, V> {
     this.refused = refused;
     this.producer = producer;
     this.table = table;
+    this.warnings = new DeadLetterWarnings("db sink " + ctx.instanceId(), ctx.ticker);
   }
 
   /**
@@ -81,14 +81,7 @@ final class DeadLetterPath<K, V> {
       ctx.pause(ctx.settings.retry().backoffAfter(attempt));
     }
     ctx.metrics.deadLetters.increment();
-    log.warn(
-        "db sink {}: {}@{} given up to {} ({}): {}",
-        ctx.instanceId(),
-        tp,
-        raw.offset(),
-        deadLetter.topic(),
-        reason,
-        cause.toString());
+    warnings.gaveUp(tp + "@" + raw.offset(), deadLetter.topic(), reason, cause);
     ctx.settings.faults().reached(FaultPoint.SINK_AFTER_DEAD_LETTER);
     publish(tp);
   }

@@ -13,6 +13,7 @@ import dev.exactly.dedup.InMemoryDedupStore;
 import dev.exactly.internal.Metric;
 import dev.exactly.testkit.CountingHttpServer;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
+import dev.exactly.testkit.LogLines;
 import dev.exactly.testkit.TopicReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpClient;
@@ -47,7 +48,8 @@ class DeadLetterRedriveTest {
   @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static final Duration LEASE = Duration.ofSeconds(3);
+  // Longer than it takes Kafka to evict the frozen instance, so its successor must wait.
+  private static final Duration LEASE = Duration.ofSeconds(15);
 
   private final List<IdempotentConsumer> consumers = new ArrayList<>();
   private final CountDownLatch thaw = new CountDownLatch(1);
@@ -86,10 +88,16 @@ class DeadLetterRedriveTest {
     start(topic, dlt, store, true, freezeAfterDeadLetter, new SimpleMeterRegistry());
     await().atMost(WAIT).until(() -> TopicReader.readCommitted(bootstrap(), dlt).size() == 1);
 
-    // Its successor runs the same record, and this time the effect succeeds.
+    // Its successor runs the same record, and this time the effect succeeds: once the frozen
+    // instance's lease on the key has run out, which it says at INFO while it waits.
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    start(topic, dlt, store, false, FaultInjection.NONE, meters);
-    await().atMost(WAIT).until(() -> service.effectCounts().getOrDefault("input-1", 0) == 1);
+    try (LogLines waits = LogLines.capture("is held by another instance until")) {
+      start(topic, dlt, store, false, FaultInjection.NONE, meters);
+      await().atMost(WAIT).until(() -> service.effectCounts().getOrDefault("input-1", 0) == 1);
+      assertThat(waits.matching())
+          .as("the successor says why its partition stands still")
+          .anySatisfy(l -> assertThat(l).contains("INFO").contains("redrive-0@0"));
+    }
 
     // An operator re-drives the dead letter as it is, headers included.
     ConsumerRecord<byte[], byte[]> deadLetter = TopicReader.readCommitted(bootstrap(), dlt).get(0);
