@@ -4,8 +4,12 @@ import java.net.http.HttpRequest;
 import java.util.Objects;
 
 /**
- * Relays a record's dedup key to an HTTP downstream as the {@code Idempotency-Key} header, so a
- * downstream that honours it answers a repeat with its first response instead of acting again.
+ * Relays a record's key to an HTTP downstream as the {@code Idempotency-Key} header, so a
+ * downstream that honours it answers a repeat with its first response instead of acting again. The
+ * key sent is the business key the {@link DedupKey} gave (an order id, a payment id): the consumer
+ * group's namespace belongs in the store, not in a header a payment API sees. Where several
+ * consumer groups call one downstream with the same business keys for different effects, build them
+ * with {@code namespaceIdempotencyKey(true)} so each sends {@code <namespace>:<key>}.
  *
  * <pre>{@code
  * HttpRequest request = IdempotencyKey.relay(HttpRequest.newBuilder(uri), record)
@@ -19,10 +23,13 @@ public final class IdempotencyKey {
 
   private IdempotencyKey() {}
 
-  /** Sets the header on {@code request} to the record's dedup key and returns the builder. */
+  /**
+   * Sets the header on {@code request} to the record's {@link IdempotentRecord#idempotencyKey()}
+   * (by default the business key, such as the order id) and returns the builder.
+   */
   public static HttpRequest.Builder relay(
       HttpRequest.Builder request, IdempotentRecord<?, ?> record) {
-    return relay(request, record.dedupKey());
+    return relay(request, record.idempotencyKey());
   }
 
   /** Sets the header on {@code request} to {@code dedupKey} and returns the builder. */

@@ -37,8 +37,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * <p><b>The guarantee, and its one window.</b> A key's effect runs once per retention period,
  * across crashes, redeliveries and rebalances, except in one case: the process dies after the
  * effect happened and before the store marked it done. After the lease expires another attempt runs
- * the effect again. Relay {@link IdempotentRecord#dedupKey()} downstream ({@link IdempotencyKey})
- * and a downstream that honours it closes that window too.
+ * the effect again. Relay {@link IdempotentRecord#idempotencyKey()} downstream ({@link
+ * IdempotencyKey}) and a downstream that honours it closes that window too.
  *
  * <p><b>Failures.</b> A handler that throws an {@link Exception} is retried by the {@link
  * RetryPolicy}; a {@link NonRetriableException} (or a Kafka {@code SerializationException}, or a
@@ -178,6 +178,7 @@ public final class IdempotentConsumer implements Component {
     Deserializer<?> valueDeserializer;
     DedupKey dedupKey = DedupKey.topicPartitionOffset();
     String keyNamespace;
+    boolean namespaceIdempotencyKey;
     DedupStore store;
     Duration lease = Duration.ofSeconds(60);
     Duration retention = Duration.ofDays(7);
@@ -246,6 +247,18 @@ public final class IdempotentConsumer implements Component {
      */
     public Builder<K, V> keyNamespace(String keyNamespace) {
       this.keyNamespace = keyNamespace;
+      return this;
+    }
+
+    /**
+     * Whether {@link IdempotencyKey#relay} sends the namespaced dedup key ({@code
+     * <namespace>:<key>}) instead of the business key (default false). Set it when several consumer
+     * groups call one downstream with the same business keys for different effects, so the
+     * downstream does not take one group's call for a repeat of another's. Called twice, the last
+     * value wins.
+     */
+    public Builder<K, V> namespaceIdempotencyKey(boolean namespaced) {
+      this.namespaceIdempotencyKey = namespaced;
       return this;
     }
 

@@ -34,6 +34,9 @@ final class Item<K, V> {
   /** The namespaced key; null when {@link #record} is. */
   final String dedupKey;
 
+  /** The key to relay downstream; null when {@link #record} is. */
+  final String idempotencyKey;
+
   /**
    * Why the record goes to the dead-letter topic, with {@link #failureReason}: set from the start
    * for a record that cannot be handled, by the handler's last failure otherwise; else null.
@@ -57,24 +60,29 @@ final class Item<K, V> {
       ConsumerRecord<byte[], byte[]> raw,
       ConsumerRecord<K, V> record,
       String dedupKey,
+      String idempotencyKey,
       DeadLetterReason failureReason,
       Exception failure) {
     this.raw = raw;
     this.record = record;
     this.dedupKey = dedupKey;
+    this.idempotencyKey = idempotencyKey;
     this.failureReason = failureReason;
     this.failure = failure;
     this.attempts = failure == null ? 0 : 1;
   }
 
   static <K, V> Item<K, V> good(
-      ConsumerRecord<byte[], byte[]> raw, ConsumerRecord<K, V> record, String dedupKey) {
-    return new Item<>(raw, record, dedupKey, null, null);
+      ConsumerRecord<byte[], byte[]> raw,
+      ConsumerRecord<K, V> record,
+      String dedupKey,
+      String idempotencyKey) {
+    return new Item<>(raw, record, dedupKey, idempotencyKey, null, null);
   }
 
   static <K, V> Item<K, V> bad(
       ConsumerRecord<byte[], byte[]> raw, DeadLetterReason reason, Exception failure) {
-    return new Item<>(raw, null, null, reason, failure);
+    return new Item<>(raw, null, null, null, reason, failure);
   }
 
   /** Whether the record cannot be handled at all and goes straight to the dead-letter topic. */
@@ -97,7 +105,7 @@ final class Item<K, V> {
   }
 
   IdempotentRecord<K, V> handlerRecord() {
-    return new IdempotentRecord<>(record, dedupKey);
+    return new IdempotentRecord<>(record, dedupKey, idempotencyKey);
   }
 
   @Override

@@ -16,12 +16,14 @@ final class ItemReader<K, V> {
   private final Deserializer<V> valueDeserializer;
   private final DedupKey dedupKey;
   private final String namespace;
+  private final boolean namespaceRelayedKey;
 
   ItemReader(ConsumerSettings<K, V> s) {
     this.keyDeserializer = s.keyDeserializer();
     this.valueDeserializer = s.valueDeserializer();
     this.dedupKey = s.dedupKey();
     this.namespace = s.namespace();
+    this.namespaceRelayedKey = s.namespaceIdempotencyKey();
   }
 
   Item<K, V> read(ConsumerRecord<byte[], byte[]> raw) {
@@ -55,7 +57,7 @@ final class ItemReader<K, V> {
                   + " characters with its namespace; the store takes at most "
                   + DedupStore.MAX_KEY_LENGTH));
     }
-    return Item.good(raw, record, full);
+    return Item.good(raw, record, full, namespaceRelayedKey ? full : k);
   }
 
   void close() {

@@ -60,7 +60,7 @@ final class IdempotentConsumerExample {
             .handler(
                 record ->
                     gateway.charge(
-                        // sets the header Idempotency-Key: <dedup key>
+                        // sets the header Idempotency-Key: <paymentId>
                         IdempotencyKey.relay(HttpRequest.newBuilder(chargeUri), record)
                             .POST(BodyPublishers.ofString(record.value()))
                             .build()))
