@@ -13,6 +13,7 @@ import dev.exactly.dedup.Claim;
 import dev.exactly.dedup.DedupKey;
 import dev.exactly.dedup.DedupStore;
 import dev.exactly.dedup.DedupStoreException;
+import dev.exactly.dedup.IdempotencyKey;
 import dev.exactly.dedup.IdempotentConsumer;
 import dev.exactly.dedup.InMemoryDedupStore;
 import dev.exactly.dedup.StoredResult;
@@ -22,6 +23,8 @@ import dev.exactly.testkit.FakeClock;
 import dev.exactly.testkit.TopicReader;
 import dev.exactly.testkit.TopicWriter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,6 +126,40 @@ class IdempotentConsumerTest {
     assertThat(effects.values()).containsOnly(1);
     assertThat(count("exactly.dedup.claims")).isEqualTo(40);
     assertThat(count("exactly.dedup.duplicates.skipped")).isEqualTo(20);
+  }
+
+  @Test
+  void theRelayedKeyIsTheBusinessKeyUnlessNamespacingIsAskedFor() {
+    String topic = unique("relay-in");
+    KAFKA.broker().createTopic(topic, 1);
+    List<String[]> one = new ArrayList<>();
+    one.add(new String[] {"k", "order-7", "v"});
+    send(topic, one);
+    for (boolean namespaced : List.of(false, true)) {
+      String group = unique("relay-group");
+      List<String> relayed = new CopyOnWriteArrayList<>();
+      try (IdempotentConsumer c =
+          IdempotentConsumer.builder(props())
+              .createTopics(true)
+              .groupId(group)
+              .input(topic, new StringDeserializer(), new StringDeserializer())
+              .dedupKey(DedupKey.header("x-id"))
+              .namespaceIdempotencyKey(namespaced)
+              .store(InMemoryDedupStore.create(10))
+              .handler(
+                  r -> {
+                    HttpRequest.Builder request =
+                        IdempotencyKey.relay(HttpRequest.newBuilder(URI.create("http://x/")), r);
+                    relayed.add(request.build().headers().firstValue(IdempotencyKey.HEADER).get());
+                    assertThat(r.dedupKey()).isEqualTo(group + ":order-7");
+                  })
+              .build()
+              .start()) {
+        await().atMost(WAIT).until(() -> relayed.size() == 1);
+        assertThat(c.failure()).isEmpty();
+      }
+      assertThat(relayed).containsExactly(namespaced ? group + ":order-7" : "order-7");
+    }
   }
 
   @Test
