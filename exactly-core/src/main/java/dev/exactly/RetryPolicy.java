@@ -65,6 +65,15 @@ public record RetryPolicy(
     return attempt < maxAttempts;
   }
 
+  /** Every wait between the first attempt and the last, added up: the most one record may wait. */
+  public Duration totalBackoff() {
+    Duration total = Duration.ZERO;
+    for (int attempt = 1; canRetryAfter(attempt); attempt++) {
+      total = total.plus(backoffAfter(attempt));
+    }
+    return total;
+  }
+
   /** The wait after failed attempt number {@code attempt} (1-based). */
   public Duration backoffAfter(int attempt) {
     if (attempt < 1) {

@@ -84,10 +84,7 @@ record ConsumerSettings<K, V>(
           b.retention,
           "is not longer than dedup.lease " + b.lease + "; a done key must outlive its claim");
     }
-    Duration backoffs = Duration.ZERO;
-    for (int attempt = 1; b.retry.canRetryAfter(attempt); attempt++) {
-      backoffs = backoffs.plus(b.retry.backoffAfter(attempt));
-    }
+    Duration backoffs = b.retry.totalBackoff();
     if (backoffs.compareTo(b.lease.dividedBy(2)) >= 0) {
       throw new ConfigurationException(
           "dedup.lease",

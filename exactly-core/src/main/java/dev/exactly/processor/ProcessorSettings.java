@@ -121,7 +121,7 @@ record ProcessorSettings(
         .set(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     if (exactlyOnce) {
       producer.set(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-      requireRoomForABatch(producer.toMap(), b.commitInterval, b.pollTimeout);
+      requireRoomForABatch(producer.toMap(), b.commitInterval, b.pollTimeout, b.retry);
     }
     return new ProcessorSettings(
         b.guarantee,
@@ -151,15 +151,19 @@ record ProcessorSettings(
   /**
    * A batch's transaction stays open while the batch fills, for its commit interval and the poll
    * that ends it, then for its commit. (A batch that grows while the previous commit is in flight
-   * holds its outputs, and its transaction begins only when that commit has returned.) A record's
-   * retry backoffs come on top (a batch that waited one out commits once past its interval); they
-   * are the policy's to bound. A transaction timeout inside that bound would have the coordinator
-   * abort batches that are on time, over and over.
+   * holds its outputs, and its transaction begins only when that commit has returned.) A failing
+   * record's retry backoffs come on top: it is retried in place, in the open transaction (a batch
+   * that waited one out commits once past its interval). A transaction timeout inside that bound
+   * would have the coordinator abort batches that are on time, over and over.
    */
   private static void requireRoomForABatch(
-      Map<String, Object> producer, Duration commitInterval, Duration pollTimeout) {
+      Map<String, Object> producer,
+      Duration commitInterval,
+      Duration pollTimeout,
+      RetryPolicy retry) {
     Duration timeout = transactionTimeout(producer);
-    Duration batch = commitInterval.plus(pollTimeout);
+    Duration backoffs = retry.totalBackoff();
+    Duration batch = commitInterval.plus(pollTimeout).plus(backoffs);
     if (timeout.compareTo(batch) <= 0) {
       throw new ConfigurationException(
           ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
@@ -168,11 +172,13 @@ record ProcessorSettings(
               + commitInterval.toMillis()
               + " ms + pollTimeout "
               + pollTimeout.toMillis()
+              + " ms + one record's retry backoffs "
+              + backoffs.toMillis()
               + " ms = "
               + batch.toMillis()
               + " ms), so the coordinator would abort batches that are on time; raise it well"
               + " above that, by the longest process() call or broker outage to ride out (the"
-              + " default is 60000), or shorten commitInterval");
+              + " default is 60000), or shorten commitInterval or the retry policy's waits");
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.exactly.ConfigurationException;
 import dev.exactly.NonRetriableException;
+import dev.exactly.RetryPolicy;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -56,14 +57,24 @@ class ProcessorBuilderTest {
     Map<String, Object> p = props();
     p.put("transaction.timeout.ms", "1000");
     ExactlyOnceProcessor.Builder<String, String, byte[], byte[]> b =
-        valid(p).commitInterval(Duration.ofMillis(900));
-    // 900 ms + the 100 ms poll timeout = 1000 ms: no room left for the commit.
+        valid(p).commitInterval(Duration.ofMillis(600));
+    // 600 ms + the 100 ms poll timeout + the default policy's 100 + 200 ms of backoffs (a failing
+    // record is retried in the open transaction) = 1000 ms: no room left for the commit.
     assertThatThrownBy(b::build)
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("transaction.timeout.ms=1000")
-        .hasMessageContaining("1000 ms")
+        .hasMessageContaining("retry backoffs 300 ms = 1000 ms")
         .hasMessageContaining("raise it");
-    assertThat(valid(p).commitInterval(Duration.ofMillis(800)).build()).isNotNull();
+    assertThat(valid(p).commitInterval(Duration.ofMillis(500)).build()).isNotNull();
+    assertThatThrownBy(
+            () ->
+                valid(p)
+                    .commitInterval(Duration.ofMillis(100))
+                    .retry(RetryPolicy.fixed(4, Duration.ofMillis(300)))
+                    .build())
+        .as("100 + 100 + 3 x 300 ms of backoffs outlast the transaction")
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("retry backoffs 900 ms");
     assertThat(
             valid(p)
                 .guarantee(Guarantee.AT_LEAST_ONCE_NOT_EXACTLY_ONCE)
