@@ -122,6 +122,11 @@ record ConsumerSettings<K, V>(
             .withDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
             .withDefault(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
             .withDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+    if (b.instanceId != null) {
+      // Static membership: a restarted instance takes its partitions back without waiting out its
+      // dead predecessor's session. Only for a name the user gave: a host name is not unique.
+      consumer.withDefault(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, b.instanceId);
+    }
     if (b.start.requireExistingTopics()) {
       // A mistyped input topic must be refused at start, not created by the first poll.
       consumer.withDefault(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);

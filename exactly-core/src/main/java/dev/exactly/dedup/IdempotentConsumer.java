@@ -208,8 +208,11 @@ public final class IdempotentConsumer implements Component {
 
     /**
      * This instance's stable name (a pod or host name), for the {@code instance} meter tag, the
-     * thread and the client ids. Default: the {@code group.instance.id} property when set, else
-     * this host's name. Called twice, the last value wins.
+     * thread and the client ids; a name given here is also the consumer's static {@code
+     * group.instance.id} unless the Kafka properties name one, so a restarted instance takes its
+     * partitions back at once. Two instances of one group must not share it. Default: the {@code
+     * group.instance.id} property when set, else this host's name (then without static membership).
+     * Called twice, the last value wins.
      */
     public Builder<K, V> instanceId(String instanceId) {
       this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
