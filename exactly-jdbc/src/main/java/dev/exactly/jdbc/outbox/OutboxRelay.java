@@ -5,17 +5,12 @@ import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
 import dev.exactly.Ticker;
-import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.StartPolicy;
-import dev.exactly.jdbc.internal.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Publishes the committed rows of an {@link Outbox} table to Kafka, each exactly once as seen by a
@@ -83,29 +78,26 @@ public interface OutboxRelay extends Component {
    * called twice keeps the last value.
    */
   final class Builder {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
-
-    private DataSource dataSource;
-    private Map<String, ?> kafkaProperties;
-    private String table = OutboxTable.DEFAULT_NAME;
-    private String name;
-    private String instanceId;
-    private String positionTopic = "exactly-outbox-positions";
-    private String deadLetterTopic = "exactly-outbox-dlt";
-    private String transactionalIdPrefix = "exactly-outbox-";
-    private int batchSize = 500;
-    private Duration maxIdle = Duration.ofMillis(100);
-    private Duration gapTimeout = Duration.ofMinutes(5);
-    private Duration missingTopicTimeout = Duration.ofMinutes(2);
-    private Duration retention = Duration.ofHours(1);
-    private int cleanupBatchSize = 500;
-    private Duration cleanupInterval = Duration.ofSeconds(10);
-    private boolean createTable = true;
-    private MeterRegistry meterRegistry;
-    private Ticker ticker = Ticker.system();
-    private FaultInjection faults = FaultInjection.NONE;
-    private StartPolicy start = StartPolicy.DEFAULT;
+    DataSource dataSource;
+    Map<String, ?> kafkaProperties;
+    String table = OutboxTable.DEFAULT_NAME;
+    String name;
+    String instanceId;
+    String positionTopic = "exactly-outbox-positions";
+    String deadLetterTopic = "exactly-outbox-dlt";
+    String transactionalIdPrefix = "exactly-outbox-";
+    int batchSize = 500;
+    Duration maxIdle = Duration.ofMillis(100);
+    Duration gapTimeout = Duration.ofMinutes(5);
+    Duration missingTopicTimeout = Duration.ofMinutes(2);
+    Duration retention = Duration.ofHours(1);
+    int cleanupBatchSize = 500;
+    Duration cleanupInterval = Duration.ofSeconds(10);
+    boolean createTable = true;
+    MeterRegistry meterRegistry;
+    Ticker ticker = Ticker.system();
+    FaultInjection faults = FaultInjection.NONE;
+    StartPolicy start = StartPolicy.DEFAULT;
 
     private Builder() {}
 
@@ -312,121 +304,7 @@ public interface OutboxRelay extends Component {
      * @throws ConfigurationException naming the setting, the value and the fix
      */
     public OutboxRelay build() {
-      if (dataSource == null) {
-        throw new ConfigurationException(
-            "relay.dataSource", null, "is required: give the DataSource holding the outbox table");
-      }
-      if (kafkaProperties == null
-          || kafkaProperties.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
-        throw new ConfigurationException(
-            "relay.kafkaProperties.bootstrap.servers",
-            null,
-            "is required: give the Kafka brokers to publish to");
-      }
-      OutboxTable outboxTable = new OutboxTable(Dialect.checkIdentifier("relay.table", table));
-      String relayName = name == null ? table : name;
-      checkName("relay.name", relayName);
-      checkName("relay.positionTopic", positionTopic);
-      checkName("relay.deadLetterTopic", deadLetterTopic);
-      checkName("relay.transactionalIdPrefix", transactionalIdPrefix + "x");
-      if (batchSize < 1 || batchSize > 10_000) {
-        throw new ConfigurationException(
-            "relay.batchSize", batchSize, "must be between 1 and 10000 rows");
-      }
-      if (cleanupBatchSize < 1 || cleanupBatchSize > 10_000) {
-        throw new ConfigurationException(
-            "relay.cleanupBatchSize", cleanupBatchSize, "must be between 1 and 10000 rows");
-      }
-      checkDuration("relay.maxIdle", maxIdle, Duration.ofMillis(1), Duration.ofSeconds(10));
-      checkDuration("relay.gapTimeout", gapTimeout, Duration.ofMillis(100), Duration.ofDays(1));
-      checkDuration(
-          "relay.missingTopicTimeout",
-          missingTopicTimeout,
-          Duration.ofSeconds(1),
-          Duration.ofDays(1));
-      checkDuration("relay.retention", retention, Duration.ZERO, Duration.ofDays(365));
-      checkDuration(
-          "relay.cleanupInterval", cleanupInterval, Duration.ofMillis(10), Duration.ofDays(1));
-      String instance =
-          instanceId == null
-              ? ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet()
-              : instanceId;
-      if (instance.isBlank() || instance.length() > 200) {
-        throw new ConfigurationException(
-            "relay.instanceId",
-            instanceId,
-            "must be 1-200 characters, not blank; give a name for this instance (a pod name)");
-      }
-      if (ticker == null) {
-        throw new ConfigurationException(
-            "relay.ticker", null, "must not be null; leave it unset for Ticker.system()");
-      }
-      if (faults == null) {
-        throw new ConfigurationException(
-            "relay.faults", null, "must not be null; leave it unset for FaultInjection.NONE");
-      }
-      KafkaSettings producer =
-          new KafkaSettings(kafkaProperties, "the outbox relay's exactly-once publishing")
-              .forbid(
-                  ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                  "the relay sets it to transactionalIdPrefix + name, stable per relay name, so a"
-                      + " restarted instance fences its predecessor; use"
-                      + " relay.transactionalIdPrefix")
-              .forbid(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, "the relay sends stored bytes")
-              .forbid(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "the relay sends stored bytes")
-              .require(
-                  ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                  "true",
-                  "transactions need the idempotent producer")
-              .require(ProducerConfig.ACKS_CONFIG, "all", "a published row must not be lost")
-              // Back-to-back transactions wait this long on CONCURRENT_TRANSACTIONS; 100 ms (the
-              // default) costs a third of the throughput here (see KAFKA-NOTES).
-              .withDefault(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10)
-              .withDefault(ProducerConfig.LINGER_MS_CONFIG, 5)
-              .set(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalIdPrefix + relayName)
-              .set(
-                  ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                  org.apache.kafka.common.serialization.ByteArraySerializer.class)
-              .set(
-                  ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                  org.apache.kafka.common.serialization.ByteArraySerializer.class);
-      RelaySettings settings =
-          new RelaySettings(
-              dataSource,
-              outboxTable,
-              relayName,
-              instance,
-              producer.toMap(),
-              Map.copyOf(kafkaProperties),
-              positionTopic,
-              deadLetterTopic,
-              batchSize,
-              maxIdle,
-              gapTimeout,
-              missingTopicTimeout,
-              retention,
-              cleanupBatchSize,
-              cleanupInterval,
-              createTable,
-              meterRegistry,
-              ticker,
-              faults,
-              start);
-      return new RelayEngine(settings);
-    }
-
-    private static void checkName(String key, String value) {
-      if (value == null || !NAME.matcher(value).matches()) {
-        throw new ConfigurationException(
-            key, value, "must be 1-200 of [A-Za-z0-9._-] (it names Kafka resources); rename it");
-      }
-    }
-
-    private static void checkDuration(String key, Duration value, Duration min, Duration max) {
-      if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-        throw new ConfigurationException(
-            key, value, "must be between " + min + " and " + max + "; choose a value in range");
-      }
+      return new RelayEngine(RelaySettings.from(this));
     }
   }
 }

@@ -5,20 +5,16 @@ import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
-import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.StartPolicy;
-import dev.exactly.jdbc.internal.Dialect;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -32,27 +28,27 @@ import org.apache.kafka.common.serialization.Deserializer;
 public final class DbSinkBuilder<K, V> {
   static final String DEFAULT_OFFSET_TABLE = "exactly_sink_offsets";
 
-  private final Map<String, Object> kafkaProperties = new LinkedHashMap<>();
-  private String groupId;
-  private final List<String> topics = new ArrayList<>();
-  private Deserializer<K> keyDeserializer;
-  private Deserializer<V> valueDeserializer;
-  private DataSource dataSource;
-  private String jdbcUrl;
-  private String offsetTable = DEFAULT_OFFSET_TABLE;
-  private boolean createOffsetTable = true;
-  private BatchHandler<K, V> handler;
-  private int maxBatchRecords = 500;
-  private long maxBatchBytes = 4L * 1024 * 1024;
-  private String deadLetterTopic;
-  private RetryPolicy retry = RetryPolicy.DEFAULT;
-  private Duration pollTimeout = Duration.ofMillis(500);
-  private MeterRegistry meterRegistry;
-  private FaultInjection faults = FaultInjection.NONE;
-  private Ticker ticker = Ticker.system();
-  private String instanceId = "db-sink";
-  private Duration lockWait = SinkEngine.LOCK_WAIT;
-  private StartPolicy start = StartPolicy.DEFAULT;
+  final Map<String, Object> kafkaProperties = new LinkedHashMap<>();
+  String groupId;
+  final List<String> topics = new ArrayList<>();
+  Deserializer<K> keyDeserializer;
+  Deserializer<V> valueDeserializer;
+  DataSource dataSource;
+  String jdbcUrl;
+  String offsetTable = DEFAULT_OFFSET_TABLE;
+  boolean createOffsetTable = true;
+  BatchHandler<K, V> handler;
+  int maxBatchRecords = 500;
+  long maxBatchBytes = 4L * 1024 * 1024;
+  String deadLetterTopic;
+  RetryPolicy retry = RetryPolicy.DEFAULT;
+  Duration pollTimeout = Duration.ofMillis(500);
+  MeterRegistry meterRegistry;
+  FaultInjection faults = FaultInjection.NONE;
+  Ticker ticker = Ticker.system();
+  String instanceId = "db-sink";
+  Duration lockWait = SinkEngine.LOCK_WAIT;
+  StartPolicy start = StartPolicy.DEFAULT;
 
   DbSinkBuilder() {}
 
@@ -275,149 +271,6 @@ public final class DbSinkBuilder<K, V> {
    * @throws ConfigurationException naming the setting, the value and the fix
    */
   public DbSink<K, V> build() {
-    require(handler != null, "sink.handler", null, "is required; give the code that writes rows");
-    require(
-        keyDeserializer != null && valueDeserializer != null,
-        "sink.deserializers",
-        null,
-        "are required; give a key and a value deserializer");
-    require(!topics.isEmpty(), "sink.topics", "[]", "is empty; name at least one topic");
-    for (String t : topics) {
-      require(t != null && !t.isBlank(), "sink.topics", topics, "holds a blank name; remove it");
-    }
-    require(
-        (dataSource == null) != (jdbcUrl == null),
-        "sink.dataSource",
-        dataSource == null ? "none" : "given with sink.jdbcUrl " + jdbcUrl,
-        "give exactly one of dataSource(...) or jdbcUrl(...)");
-    if (jdbcUrl != null) {
-      require(
-          jdbcUrl.startsWith("jdbc:"),
-          "sink.jdbcUrl",
-          jdbcUrl.replaceAll("password=[^&;]*", "password=[hidden]"),
-          "is not a JDBC URL; it starts with jdbc:");
-      require(
-          HikariPools.available(),
-          "sink.jdbcUrl",
-          "given",
-          "needs HikariCP (com.zaxxer:HikariCP) on the class path; add it, or give dataSource(...)");
-    }
-    Dialect.checkIdentifier("sink.offsetTable", offsetTable);
-    require(
-        maxBatchRecords >= 1 && maxBatchRecords <= 100_000,
-        "sink.maxBatchRecords",
-        maxBatchRecords,
-        "must be 1..100000");
-    require(maxBatchBytes >= 1024, "sink.maxBatchBytes", maxBatchBytes, "must be at least 1024");
-    if (deadLetterTopic != null) {
-      require(
-          !deadLetterTopic.isBlank(),
-          "sink.deadLetterTopic",
-          "'" + deadLetterTopic + "'",
-          "is blank; name a topic, or leave it unset for <topic>.dlt per input topic");
-      require(
-          !topics.contains(deadLetterTopic),
-          "sink.deadLetterTopic",
-          deadLetterTopic,
-          "is an input topic: the source topic itself would read its own dead letters back;"
-              + " name another topic");
-    }
-    require(retry != null, "sink.retry", null, "is required; use RetryPolicy.NONE for no retry");
-    require(
-        pollTimeout != null && !pollTimeout.isNegative() && !pollTimeout.isZero(),
-        "sink.pollTimeout",
-        pollTimeout,
-        "must be positive");
-    require(faults != null, "sink.faults", null, "is required; use FaultInjection.NONE");
-    require(ticker != null, "sink.ticker", null, "is required; use Ticker.system()");
-    require(
-        instanceId != null && instanceId.matches("[A-Za-z0-9._-]{1,64}"),
-        "sink.instanceId",
-        instanceId,
-        "use 1..64 letters, digits, dots, dashes or underscores");
-
-    Object givenGroup = kafkaProperties.get(ConsumerConfig.GROUP_ID_CONFIG);
-    String group = groupId != null ? groupId : givenGroup == null ? null : givenGroup.toString();
-    require(
-        group != null && !group.isBlank(),
-        "sink.groupId",
-        group,
-        "is required; it keys the offset table");
-    require(
-        givenGroup == null || givenGroup.toString().equals(group),
-        ConsumerConfig.GROUP_ID_CONFIG,
-        givenGroup,
-        "contradicts sink.groupId " + group + "; give the group once");
-    require(
-        kafkaProperties.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) != null,
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        null,
-        "is required in kafkaProperties");
-    String reset =
-        String.valueOf(
-                kafkaProperties.getOrDefault(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))
-            .toLowerCase(Locale.ROOT);
-    require(
-        reset.equals("earliest") || reset.equals("latest"),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-        reset,
-        "must be earliest or latest: it says where a partition with no row in the offset table"
-            + " starts");
-
-    KafkaSettings consumer =
-        new KafkaSettings(kafkaProperties, "the database sink's exactly-once")
-            .require(
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                "false",
-                "offsets are committed in the database transaction, Kafka only mirrors them")
-            .require(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                "records of aborted producer transactions must never reach the database")
-            .forbid(
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-                "the sink reads bytes and deserializes with deserializers(...), so a bad record"
-                    + " goes to the dead-letter topic")
-            .forbid(
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                "the sink reads bytes and deserializes with deserializers(...), so a bad record"
-                    + " goes to the dead-letter topic")
-            .set(ConsumerConfig.GROUP_ID_CONFIG, group)
-            .set(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, reset)
-            .withDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatchRecords)
-            .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, instanceId + "-" + group);
-    if (start.requireExistingTopics()) {
-      // A mistyped input topic must be refused at start, not created by the first poll.
-      consumer.withDefault(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-    }
-    return new SinkEngine<>(
-        new SinkSettings<>(
-            consumer.toMap(),
-            group,
-            List.copyOf(topics),
-            keyDeserializer,
-            valueDeserializer,
-            dataSource,
-            jdbcUrl,
-            offsetTable,
-            createOffsetTable,
-            handler,
-            maxBatchRecords,
-            maxBatchBytes,
-            deadLetterTopic,
-            retry,
-            pollTimeout,
-            meterRegistry,
-            faults,
-            ticker,
-            instanceId,
-            lockWait,
-            start));
-  }
-
-  private static void require(boolean ok, String key, Object value, String problemAndFix) {
-    if (!ok) {
-      throw new ConfigurationException(key, value, problemAndFix);
-    }
+    return new SinkEngine<>(SinkSettings.from(this));
   }
 }
