@@ -93,6 +93,25 @@ class StartCheckTest {
   }
 
   @Test
+  void aSinkWhoseOffsetTableCannotBeCreatedIsFailedAndNamesWhy() {
+    KAFKA.broker().createTopic("ledger", 1);
+    KAFKA.broker().createTopic("ledger.dlt", 1);
+    // The offset table's schema does not exist: creating the table fails, after the cluster check.
+    DbSink<String, String> sink =
+        sink(KAFKA.broker().bootstrapServers(), "ledger")
+            .offsetTable("no_such_schema.offsets")
+            .build();
+    assertThatThrownBy(sink::start)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot start")
+        .hasMessageContaining("no_such_schema.offsets");
+    assertThat(sink.state()).isEqualTo(ComponentState.FAILED);
+    assertThat(sink.failure()).isPresent();
+    assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
+    assertThat(sink.state()).isEqualTo(ComponentState.CLOSED);
+  }
+
+  @Test
   void aSinkRefusesAMistypedTopicNamingTheClosest() {
     KAFKA.broker().createTopic("invoices", 1);
     KAFKA.broker().createTopic("invoices.dlt", 1);

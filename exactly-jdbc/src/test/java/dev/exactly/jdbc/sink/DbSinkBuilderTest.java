@@ -113,20 +113,6 @@ class DbSinkBuilderTest {
   }
 
   @Test
-  void aSinkThatFailedToStartIsFailedAndNamesWhy() {
-    // The offset table's schema does not exist: creating the table fails.
-    DbSink<String, String> sink =
-        valid(kafka(null, null)).offsetTable("no_such_schema.offsets").build();
-    assertThatThrownBy(sink::start)
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("cannot start");
-    assertThat(sink.state()).isEqualTo(ComponentState.FAILED);
-    assertThat(sink.failure()).isPresent();
-    assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
-    assertThat(sink.state()).isEqualTo(ComponentState.CLOSED);
-  }
-
-  @Test
   void theSinkRegistersExactlyTheCataloguesSinkMetersWithTheCommonTags() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     DbSink<String, String> sink =
