@@ -263,7 +263,7 @@ class ProcessorPoisonRecordTest {
             .output(new StringSerializer(), new StringSerializer())
             .commitInterval(INTERVAL)
             .ticker(clock)
-            .retry(RetryPolicy.fixed(2, Duration.ofHours(1)))
+            .retry(RetryPolicy.fixed(2, Duration.ofMinutes(3)))
             .process(
                 (record, o) -> {
                   calls.computeIfAbsent(record.key(), k -> new AtomicInteger()).incrementAndGet();
@@ -277,7 +277,7 @@ class ProcessorPoisonRecordTest {
     try {
       await().atMost(WAIT).until(() -> calls.containsKey("k" + waiting) && clock.sleepers() > 0);
     } finally {
-      // Fake time stands still: the hour's backoff ends only because the processor closes.
+      // Fake time stands still: the 3-minute backoff ends only because the processor closes.
       assertThat(first.close(Duration.ofSeconds(30))).isTrue();
     }
     List<String> before = new ArrayList<>();
