@@ -39,7 +39,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * across crashes, redeliveries and rebalances, except in one case: the process dies after the
  * effect happened and before the store marked it done. After the lease expires another attempt runs
  * the effect again. Relay {@link IdempotentRecord#dedupKey()} downstream ({@link IdempotencyKey})
- * and a downstream that honours it closes that window too.
+ * and a downstream that honours it closes that window too. An effect written to the store's own
+ * database closes it with {@link Builder#transactionalHandler}: effect and completion commit in one
+ * transaction, one record at a time.
  *
  * <p><b>Failures.</b> A handler that throws an {@link Exception} is retried by the {@link
  * RetryPolicy}; a {@link NonRetriableException} (or a Kafka {@code SerializationException}, or a
