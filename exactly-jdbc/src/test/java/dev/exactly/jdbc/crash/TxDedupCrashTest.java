@@ -58,13 +58,17 @@ class TxDedupCrashTest {
   @Test
   void inTheTransactionEveryKeyHasExactlyOneRowAcrossKills() throws Exception {
     produceInputs();
-    crashAt("transactional", "after-effect", 30);
+    String inside = idIn(crashAt("transactional", "after-effect", 30));
+    // Killed inside its transaction: the row written there was never committed.
+    assertThat(rowsOf(inside)).as("rows of " + inside + " right after the kill").isZero();
     assertRowsAreTheDoneKeys();
-    crashAt("transactional", "after-complete", 45);
+    String committed = idIn(crashAt("transactional", "after-complete", 45));
+    assertThat(rowsOf(committed)).as("rows of " + committed + " right after the kill").isOne();
     assertRowsAreTheDoneKeys();
     killAtRandom("transactional", 42);
     assertRowsAreTheDoneKeys();
-    crashAt("transactional", "after-effect", 7);
+    String insideAgain = idIn(crashAt("transactional", "after-effect", 7));
+    assertThat(rowsOf(insideAgain)).isZero();
     assertRowsAreTheDoneKeys();
     killAtRandom("transactional", 7);
     assertRowsAreTheDoneKeys();
@@ -77,14 +81,19 @@ class TxDedupCrashTest {
     assertThat(query("SELECT COUNT(DISTINCT record_key) FROM " + business)).isEqualTo(RECORDS);
     assertRowsAreTheDoneKeys();
     assertThat(doneKeys()).hasSize(RECORDS);
+    for (String id : List.of(inside, committed, insideAgain)) {
+      assertThat(rowsOf(id)).as("rows of " + id).isOne();
+    }
   }
 
   /** The negative control: the same kill with the old way of writing repeats the row. */
   @Test
   void withItsOwnConnectionAKillAfterTheEffectRepeatsTheRow() throws Exception {
     produceInputs();
-    String marker = crashAt("autocommit", "after-effect", 30);
-    String crashedId = marker.substring(marker.indexOf("id=") + 3).trim();
+    String crashedId = idIn(crashAt("autocommit", "after-effect", 30));
+    // The window: the row is committed, its key is not done.
+    assertThat(rowsOf(crashedId)).isOne();
+    assertThat(doneKeys()).doesNotContain(group + ":" + crashedId);
     finish("autocommit");
     Map<String, Integer> duplicated = duplicatedKeys();
     assertThat(duplicated).containsEntry(crashedId, 2);
@@ -207,6 +216,14 @@ class TxDedupCrashTest {
       }
     }
     return out;
+  }
+
+  private static String idIn(String marker) {
+    return marker.substring(marker.indexOf("id=") + 3).trim();
+  }
+
+  private int rowsOf(String id) throws SQLException {
+    return query("SELECT COUNT(*) FROM " + business + " WHERE record_key = '" + id + "'");
   }
 
   private int rows() throws SQLException {
