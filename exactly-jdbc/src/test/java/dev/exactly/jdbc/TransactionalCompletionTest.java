@@ -124,6 +124,16 @@ class TransactionalCompletionTest {
     }
 
     @Test
+    void aResultTheWorkReturnsIsStoredWithTheKey() throws Exception {
+      Claim.Claimed claim = claim(store, "k");
+      assertThat(store.completeWith(claim, RETENTION, c -> StoredResult.ofUtf8("receipt-7")))
+          .isTrue();
+      Claim answer = storeOn(clock).claim(List.of("k"), LEASE).get("k");
+      assertThat(answer).isInstanceOf(Claim.Done.class);
+      assertThat(((Claim.Done) answer).result()).contains(StoredResult.ofUtf8("receipt-7"));
+    }
+
+    @Test
     void aFailedEffectRollsBackItsWritesAndKeepsTheClaimForARetry() throws Exception {
       Claim.Claimed claim = claim(store, "k");
       IllegalStateException boom = new IllegalStateException("downstream said no");
