@@ -187,6 +187,25 @@ final class BatchProcessor<K, V> {
     HandlerRunner.Result result = runner.run(item);
     if (result == HandlerRunner.Result.SUCCEEDED) {
       done(tp, item, Item.Outcome.SUCCEEDED);
+      if (item.completed) {
+        // The effect and its key committed together; the offset is not yet committed.
+        metrics.claimed.increment();
+        faults.reached(FaultPoint.CONSUMER_AFTER_COMPLETE);
+      }
+      return true;
+    }
+    if (result == HandlerRunner.Result.LOST) {
+      // Nothing was written. Whoever holds the key now does (or did) the effect; the record is
+      // polled again, and finds the key done or waits for that holder's lease. Its release is a
+      // no-op, as the stored claim no longer carries this token.
+      metrics.leasesLost.increment();
+      log.warn(
+          "{}: {} lost its claim before its transaction (taken over, or completed by an attempt"
+              + " whose commit reply was lost); if taken over, lengthen the lease",
+          s.name(),
+          item);
+      item.outcome = Item.Outcome.LEFT;
+      leaveFrom(tp, items, i);
       return true;
     }
     if (result == HandlerRunner.Result.FAILED && deadLetter(item)) {
@@ -317,7 +336,7 @@ final class BatchProcessor<K, V> {
     List<Claim.Claimed> succeeded = new ArrayList<>();
     Map<String, StoredResult> results = new HashMap<>();
     for (Item<K, V> item : holders.values()) {
-      if (item.outcome == Item.Outcome.SUCCEEDED) {
+      if (item.outcome == Item.Outcome.SUCCEEDED && !item.completed) {
         succeeded.add(item.claimed());
         if (item.result != null) {
           results.put(item.dedupKey, item.result);

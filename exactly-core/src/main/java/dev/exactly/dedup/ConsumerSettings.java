@@ -34,6 +34,7 @@ record ConsumerSettings<K, V>(
     Duration lease,
     Duration retention,
     IdempotentConsumer.ResultHandler<K, V> handler,
+    IdempotentConsumer.TransactionalHandler<K, V> transactionalHandler,
     IdempotentConsumer.DuplicateListener<K, V> onDuplicate,
     RetryPolicy retry,
     Failures failures,
@@ -70,11 +71,20 @@ record ConsumerSettings<K, V>(
       throw new ConfigurationException(
           "dedup.store", null, "is required: pass a DedupStore (JDBC, Redis, or in-memory)");
     }
-    if (b.handler == null) {
+    if (b.handler == null && b.transactionalHandler == null) {
       throw new ConfigurationException(
           "dedup.handler",
           null,
-          "is required: call handler(..) or resultHandler(..) after input(..)");
+          "is required: call handler(..), resultHandler(..) or transactionalHandler(..) after"
+              + " input(..)");
+    }
+    if (b.transactionalHandler != null && !(b.store instanceof TransactionalDedupStore)) {
+      throw new ConfigurationException(
+          "dedup.store",
+          b.store.name(),
+          "cannot commit a transactionalHandler's writes with its keys: pass a"
+              + " TransactionalDedupStore (JdbcDedupStore on the DataSource the handler writes"
+              + " to, not wrapped in a FrontCachedDedupStore), or use handler(..)");
     }
     positive("dedup.lease", b.lease);
     positive("dedup.retention", b.retention);
@@ -147,6 +157,7 @@ record ConsumerSettings<K, V>(
         b.lease,
         b.retention,
         b.handler,
+        b.transactionalHandler,
         b.onDuplicate,
         b.retry,
         new Failures(b.nonRetriable),

@@ -15,6 +15,9 @@ import org.slf4j.LoggerFactory;
  * Runs the user's handler for one claimed record, retrying an {@link Exception} by the {@link
  * RetryPolicy} on the consumer's ticker until it succeeds, is non-retriable, runs out of attempts,
  * or the consumer stops. An {@link Error} is not caught: it stops the consumer.
+ *
+ * <p>A transactional handler runs inside the store's transaction that completes its key, so each
+ * attempt either commits effect and key together or rolls both back.
  */
 final class HandlerRunner<K, V> {
   private static final Logger log = LoggerFactory.getLogger(HandlerRunner.class);
@@ -25,11 +28,18 @@ final class HandlerRunner<K, V> {
     /** Give the record up: the item's failure, reason and attempts say why and how often. */
     FAILED,
     /** The consumer began stopping between two attempts; the effect did not complete. */
-    STOPPED
+    STOPPED,
+    /**
+     * A transactional attempt found its claim gone (taken over, or already completed by an earlier
+     * attempt whose commit reply was lost): nothing was written by it.
+     */
+    LOST
   }
 
   private final String name;
   private final IdempotentConsumer.ResultHandler<K, V> handler;
+  private final IdempotentConsumer.TransactionalHandler<K, V> transactionalHandler;
+  private final ConsumerSettings<K, V> settings;
   private final RetryPolicy retry;
   private final Failures failures;
   private final FaultInjection faults;
@@ -40,6 +50,8 @@ final class HandlerRunner<K, V> {
   HandlerRunner(ConsumerSettings<K, V> s, DedupMetrics metrics, BooleanSupplier running) {
     this.name = s.name();
     this.handler = s.handler();
+    this.transactionalHandler = s.transactionalHandler();
+    this.settings = s;
     this.retry = s.retry();
     this.failures = s.failures();
     this.faults = s.faults();
@@ -57,6 +69,9 @@ final class HandlerRunner<K, V> {
     for (int attempt = 1; ; attempt++) {
       item.attempts = attempt;
       try {
+        if (transactionalHandler != null) {
+          return runInTransaction(item, record);
+        }
         item.result = handler.handle(record);
         // Inside the try: a crash test's runtime exception here counts as the handler's failure.
         faults.reached(FaultPoint.CONSUMER_AFTER_EFFECT);
@@ -82,5 +97,27 @@ final class HandlerRunner<K, V> {
         }
       }
     }
+  }
+
+  /**
+   * One transactional attempt. The effect fault point is reached inside the transaction (written,
+   * not committed): a crash there must lose the writes with the completion.
+   */
+  private Result runInTransaction(Item<K, V> item, IdempotentRecord<K, V> record) throws Exception {
+    TransactionalDedupStore store = (TransactionalDedupStore) settings.store();
+    boolean held =
+        store.completeWith(
+            item.claimed(),
+            settings.retention(),
+            connection -> {
+              transactionalHandler.handle(record, connection);
+              faults.reached(FaultPoint.CONSUMER_AFTER_EFFECT);
+              return null;
+            });
+    if (!held) {
+      return Result.LOST;
+    }
+    item.completed = true;
+    return Result.SUCCEEDED;
   }
 }

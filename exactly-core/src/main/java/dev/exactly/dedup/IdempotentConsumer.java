@@ -11,6 +11,7 @@ import dev.exactly.internal.Lifecycle;
 import dev.exactly.internal.StartCheck;
 import dev.exactly.internal.StartPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,7 +39,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * across crashes, redeliveries and rebalances, except in one case: the process dies after the
  * effect happened and before the store marked it done. After the lease expires another attempt runs
  * the effect again. Relay {@link IdempotentRecord#idempotencyKey()} downstream ({@link
- * IdempotencyKey}) and a downstream that honours it closes that window too.
+ * IdempotencyKey}) and a downstream that honours it closes that window too. An effect written to
+ * the store's own database closes it with {@link Builder#transactionalHandler}: effect and
+ * completion commit in one transaction, one record at a time.
  *
  * <p><b>Failures.</b> A handler that throws an {@link Exception} is retried by the {@link
  * RetryPolicy}; a {@link NonRetriableException} (or a Kafka {@code SerializationException}, or a
@@ -73,6 +76,20 @@ public final class IdempotentConsumer implements Component {
      * @return the result to store, or null for none
      */
     StoredResult handle(IdempotentRecord<K, V> record) throws Exception;
+  }
+
+  /**
+   * An effect that is writes to the dedup store's own database: it runs in the transaction that
+   * marks its key done, on that transaction's connection, so both commit or neither does. Needs a
+   * {@link TransactionalDedupStore}; each record is its own transaction.
+   */
+  @FunctionalInterface
+  public interface TransactionalHandler<K, V> {
+    /**
+     * Writes the effect on {@code connection}; does not commit, roll back or close it. An exception
+     * rolls the writes back and is retried, then dead-lettered, as with {@link Handler}.
+     */
+    void handle(IdempotentRecord<K, V> record, Connection connection) throws Exception;
   }
 
   /** Told about each skipped duplicate, with the result its first run stored. */
@@ -183,6 +200,7 @@ public final class IdempotentConsumer implements Component {
     Duration lease = Duration.ofSeconds(60);
     Duration retention = Duration.ofDays(7);
     ResultHandler<K, V> handler;
+    TransactionalHandler<K, V> transactionalHandler;
     DuplicateListener<K, V> onDuplicate = (r, result) -> {};
     RetryPolicy retry = RetryPolicy.DEFAULT;
     Set<Class<? extends Throwable>> nonRetriable = Set.of();
@@ -230,6 +248,7 @@ public final class IdempotentConsumer implements Component {
       this.keyDeserializer = Objects.requireNonNull(keyDeserializer, "keyDeserializer");
       this.valueDeserializer = Objects.requireNonNull(valueDeserializer, "valueDeserializer");
       this.handler = null;
+      this.transactionalHandler = null;
       this.onDuplicate = (r, result) -> {};
       return (Builder<K2, V2>) this;
     }
@@ -290,7 +309,10 @@ public final class IdempotentConsumer implements Component {
       return this;
     }
 
-    /** The effect; this or {@link #resultHandler} is required. Called twice, the last wins. */
+    /**
+     * The effect; this, {@link #resultHandler} or {@link #transactionalHandler} is required. Of the
+     * three, the last one called wins.
+     */
     public Builder<K, V> handler(Handler<K, V> handler) {
       Objects.requireNonNull(handler, "handler");
       this.handler =
@@ -298,12 +320,26 @@ public final class IdempotentConsumer implements Component {
             handler.handle(r);
             return null;
           };
+      this.transactionalHandler = null;
       return this;
     }
 
-    /** An effect with a result to store. Called twice (or after handler), the last one wins. */
+    /** An effect with a result to store. Of the three handler setters, the last one called wins. */
     public Builder<K, V> resultHandler(ResultHandler<K, V> handler) {
       this.handler = Objects.requireNonNull(handler, "handler");
+      this.transactionalHandler = null;
+      return this;
+    }
+
+    /**
+     * An effect written to the store's own database, committed in one transaction with its key's
+     * completion, one record at a time: a crash can no longer repeat it. {@link #build()} refuses
+     * it unless the store is a {@link TransactionalDedupStore}. Of the three handler setters, the
+     * last one called wins.
+     */
+    public Builder<K, V> transactionalHandler(TransactionalHandler<K, V> handler) {
+      this.transactionalHandler = Objects.requireNonNull(handler, "handler");
+      this.handler = null;
       return this;
     }
 

@@ -56,6 +56,12 @@ final class Item<K, V> {
   /** What a successful handler returned, to store with the key; may be null. */
   StoredResult result;
 
+  /**
+   * Whether the key was completed in the effect's own transaction (a transactional handler), so the
+   * batch's completion call leaves it out.
+   */
+  boolean completed;
+
   private Item(
       ConsumerRecord<byte[], byte[]> raw,
       ConsumerRecord<K, V> record,

@@ -108,6 +108,25 @@ final class DedupTable {
         + " WHERE dedup_key = ? AND token = ?";
   }
 
+  /**
+   * Completes one claim only while it is still claimed under its token, inside the transaction that
+   * holds its effect: a claim taken over, or completed by an earlier attempt whose commit reply was
+   * lost, matches no row, and that transaction rolls back. Parameters: state, expires_at,
+   * updated_at, key, token.
+   */
+  String completeHeld() {
+    return "UPDATE "
+        + name
+        + " SET state = ?, expires_at = ?, updated_at = ?"
+        + " WHERE dedup_key = ? AND token = ? AND state = "
+        + CLAIMED;
+  }
+
+  /** Stores the result of a key this transaction completed. Parameters: result, key, token. */
+  String storeResult() {
+    return "UPDATE " + name + " SET result = ? WHERE dedup_key = ? AND token = ?";
+  }
+
   /** The key and token of the done rows among {@code rows} keys. */
   String readDone(int rows) {
     return "SELECT dedup_key, token FROM "

@@ -6,6 +6,7 @@ import dev.exactly.dedup.Claim;
 import dev.exactly.dedup.DedupStore;
 import dev.exactly.dedup.DedupStoreException;
 import dev.exactly.dedup.StoredResult;
+import dev.exactly.dedup.TransactionalDedupStore;
 import dev.exactly.internal.DedupKeys;
 import dev.exactly.jdbc.internal.Dialect;
 import java.sql.Connection;
@@ -38,12 +39,16 @@ import javax.sql.DataSource;
  * instance sharing the table needs a synchronized clock (lease takeover happens when the taker's
  * clock passes the expiry).
  *
+ * <p><b>Effect and key in one transaction.</b> As a {@link TransactionalDedupStore} it also
+ * completes one key in the transaction that writes its effect ({@link #completeWith}), for effects
+ * in this same database.
+ *
  * <p>Errors the database calls transient are retried with the same token, which makes a retry after
  * a lost answer find its own claim, waiting as the {@link RetryPolicy} says; then {@link
  * DedupStoreException}. Thread-safe; each call borrows one connection at a time from the data
  * source, which the caller owns.
  */
-public final class JdbcDedupStore implements DedupStore {
+public final class JdbcDedupStore implements TransactionalDedupStore {
   /** Five attempts, 10 to 40 ms apart: enough to outlast a lost lock race, short for a caller. */
   static final RetryPolicy DEFAULT_RETRY =
       new RetryPolicy(5, Duration.ofMillis(10), Duration.ofMillis(40), 2.0);
@@ -54,6 +59,7 @@ public final class JdbcDedupStore implements DedupStore {
   private final DedupRetries retries;
   private final DedupClaims claims;
   private final DedupCompletions completions;
+  private final DedupTransaction transaction;
 
   private JdbcDedupStore(Builder b, DedupTable table) {
     this.dataSource = b.dataSource;
@@ -62,6 +68,7 @@ public final class JdbcDedupStore implements DedupStore {
     this.retries = new DedupRetries(table, b.retry, b.ticker);
     this.claims = new DedupClaims(b.dataSource, table);
     this.completions = new DedupCompletions(b.dataSource, table);
+    this.transaction = new DedupTransaction(b.dataSource, table);
   }
 
   public static Builder builder(DataSource dataSource) {
@@ -115,6 +122,20 @@ public final class JdbcDedupStore implements DedupStore {
               }));
     }
     return lost;
+  }
+
+  /**
+   * Runs {@code work} on a connection of this store's data source, in the transaction that marks
+   * the claim's key done; so the work's writes must go to that same database. Not retried here: a
+   * failed transaction is all rolled back and the caller's retry policy decides.
+   */
+  @Override
+  public boolean completeWith(Claim.Claimed claim, Duration retention, Work work) throws Exception {
+    Objects.requireNonNull(claim, "claim");
+    Objects.requireNonNull(work, "work");
+    requirePositive(retention, "retention");
+    long now = ticker.millis();
+    return transaction.run(claim, now, now + retention.toMillis(), work);
   }
 
   @Override
