@@ -3,7 +3,6 @@ package dev.exactly.internal;
 import dev.exactly.NonRetriableException;
 import java.util.List;
 import java.util.Set;
-import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -44,14 +43,13 @@ public final class Failures {
 
   /**
    * Whether {@code failure} says another instance took over this one's transactional identity:
-   * {@link ProducerFencedException} or {@link InvalidProducerEpochException} anywhere in the chain,
-   * or {@link FencedInstanceIdException}: a member with the same static {@code group.instance.id}
-   * replaced this one, and the group refuses its offsets. See {@link TransactionErrors} for why
-   * {@code InvalidProducerEpochException} is treated as fencing too.
+   * {@link ProducerFencedException} or {@link InvalidProducerEpochException} anywhere in the chain.
+   * See {@link TransactionErrors} for why {@code InvalidProducerEpochException} is treated as
+   * fencing too. A {@code FencedInstanceIdException} is not: it fences the consumer's group
+   * membership, not the producer, which Kafka leaves usable after an abort.
    */
   public static boolean isFenced(Throwable failure) {
     return TransactionErrors.find(failure, ProducerFencedException.class) != null
-        || TransactionErrors.find(failure, InvalidProducerEpochException.class) != null
-        || TransactionErrors.find(failure, FencedInstanceIdException.class) != null;
+        || TransactionErrors.find(failure, InvalidProducerEpochException.class) != null;
   }
 }

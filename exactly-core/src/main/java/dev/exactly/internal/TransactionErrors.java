@@ -4,6 +4,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ApplicationRecoverableException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -23,7 +24,8 @@ import org.apache.kafka.common.errors.UnsupportedVersionException;
  *       resumes the same commit; aborting instead could abort a transaction the coordinator is
  *       already committing, so a timed-out commit is never followed by an abort.
  *   <li>{@link Reaction#ABORT_AND_REWIND}: abortable errors ({@link TransactionAbortableException},
- *       a send that failed, any other retriable error): abort the transaction, seek back to the
+ *       a send that failed, any other retriable error, and a {@link FencedInstanceIdException}
+ *       refusing the offsets of a member the group fenced): abort the transaction, seek back to the
  *       last commit and redo the work.
  *   <li>{@link Reaction#RECREATE_PRODUCER}: {@link InvalidPidMappingException} and {@link
  *       UnknownProducerIdException}: the coordinator has forgotten this producer (its transactional
@@ -67,6 +69,11 @@ public final class TransactionErrors {
     if (find(failure, InvalidPidMappingException.class) != null
         || find(failure, UnknownProducerIdException.class) != null) {
       return Reaction.RECREATE_PRODUCER;
+    }
+    if (find(failure, FencedInstanceIdException.class) != null) {
+      // Refused offsets of a member the group fenced: Kafka makes this abortable, the producer
+      // stays usable, and the consumer's next poll says whether to rejoin.
+      return Reaction.ABORT_AND_REWIND;
     }
     if (find(failure, ApplicationRecoverableException.class) != null) {
       // A recoverable class this version does not know by name: the producer is unusable, and

@@ -150,6 +150,14 @@ final class BatchLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * The consumer is being replaced (the group fenced it): the open batch aborts, after the commit
+   * in flight, if any; the next consumer starts from the committed offsets.
+   */
+  void abandon() {
+    committer.abortAndRewind();
+  }
+
   @Override
   public void close() {
     committer.close();

@@ -153,6 +153,19 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
           }
           consumer = new KafkaConsumer<>(settings.consumerProperties());
           loop = loop(consumer);
+        } catch (FencedInstanceIdException e) {
+          if (!rejoin.rejoinAfterFence(e)) {
+            throw e;
+          }
+          loop.abandon();
+          loop.close();
+          closeConsumerQuietly(consumer);
+          consumer = null;
+          if (!rejoin.awaitNextAttempt(this::running)) {
+            break;
+          }
+          consumer = new KafkaConsumer<>(settings.consumerProperties());
+          loop = loop(consumer);
         }
       }
       loop.finish(pastCloseDeadline());
@@ -166,11 +179,9 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
           e.getCause().toString());
       lifecycle.fence(e.getCause());
     } catch (FencedInstanceIdException e) {
-      // Static membership: a new member with this group.instance.id (this instance restarted
-      // elsewhere) replaced this one in the group.
+      // Static membership: another live member keeps taking this one's group.instance.id.
       log.warn(
-          "processor {} is fenced: another member joined the group with its group.instance.id;"
-              + " it stops: {}",
+          "processor {} is fenced: another member runs with its group.instance.id; it stops: {}",
           name,
           e.toString());
       out.abortQuietly();

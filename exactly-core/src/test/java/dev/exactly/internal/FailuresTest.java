@@ -43,8 +43,8 @@ class FailuresTest {
   void fencingIsFoundInTheCauseChain() {
     assertThat(Failures.isFenced(new RuntimeException(new ProducerFencedException("x")))).isTrue();
     assertThat(Failures.isFenced(new RuntimeException(new FencedInstanceIdException("x"))))
-        .as("another member took this group.instance.id")
-        .isTrue();
+        .as("a group fence leaves the producer usable: not the producer's fencing")
+        .isFalse();
     assertThat(Failures.isFenced(new RuntimeException("x"))).isFalse();
   }
 }

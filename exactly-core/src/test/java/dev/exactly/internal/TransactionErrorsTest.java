@@ -14,6 +14,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.ConcurrentTransactionsException;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -45,6 +46,9 @@ class TransactionErrorsTest {
 
   @Test
   void abortableErrorsAbortAndRewind() {
+    assertThat(TransactionErrors.classify(new FencedInstanceIdException("offsets"), OTHER))
+        .as("Kafka makes a fenced member's refused offsets abortable")
+        .isEqualTo(ABORT_AND_REWIND);
     assertThat(TransactionErrors.classify(new TransactionAbortableException("x"), OTHER))
         .isEqualTo(ABORT_AND_REWIND);
     assertThat(TransactionErrors.classify(new TransactionAbortableException("x"), COMMIT))
