@@ -223,8 +223,10 @@ public interface ExactlyOnceProcessor extends Component {
 
     /**
      * This instance's stable name (a pod name, a host name): the transactional.id is the prefix
-     * plus this id, so a restarted instance fences its own zombie; also the {@code instance} tag of
-     * the meters. Required for exactly-once. A second call replaces the first.
+     * plus this id, so a restarted instance fences its own zombie; also the consumer's static
+     * {@code group.instance.id} unless the Kafka properties set one, so a restart takes its
+     * partitions back without waiting out a session, and the {@code instance} tag of the meters.
+     * Required for exactly-once. A second call replaces the first.
      */
     public Builder<K, V, OK, OV> instanceId(String instanceId) {
       this.instanceId = Objects.requireNonNull(instanceId, "instanceId");

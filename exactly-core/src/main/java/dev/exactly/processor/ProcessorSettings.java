@@ -76,6 +76,11 @@ record ProcessorSettings(
         .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + instance + "-consumer")
         .set(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)
         .set(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    if (b.instanceId != null) {
+      // Static membership: a restarted instance takes its partitions back at once instead of
+      // waiting out its dead predecessor's session, and the group does not rebalance twice.
+      consumer.withDefault(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance);
+    }
     if (b.start.requireExistingTopics()) {
       // A mistyped input topic must be refused at start, not created by the first poll.
       consumer.withDefault(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);

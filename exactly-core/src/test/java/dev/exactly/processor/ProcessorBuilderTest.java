@@ -186,6 +186,25 @@ class ProcessorBuilderTest {
   }
 
   @Test
+  void theInstanceIdIsTheStaticGroupMemberUnlessTheUserNamedOne() {
+    assertThat(ProcessorSettings.from(valid(props())).consumerProperties())
+        .containsEntry("group.instance.id", "i");
+    Map<String, Object> own = props();
+    own.put("group.instance.id", "pod-7");
+    assertThat(ProcessorSettings.from(valid(own)).consumerProperties())
+        .containsEntry("group.instance.id", "pod-7");
+    ExactlyOnceProcessor.Builder<String, String, byte[], byte[]> atLeastOnce =
+        ExactlyOnceProcessor.builder(props())
+            .groupId("g")
+            .guarantee(Guarantee.AT_LEAST_ONCE_NOT_EXACTLY_ONCE)
+            .input("in", new StringDeserializer(), new StringDeserializer())
+            .process((r, o) -> {});
+    assertThat(ProcessorSettings.from(atLeastOnce).consumerProperties())
+        .as("no instance id, no static membership: a made-up id would outlive the process")
+        .doesNotContainKey("group.instance.id");
+  }
+
+  @Test
   void aNullNonRetriableTypeIsRefusedAtTheCall() {
     assertThatThrownBy(() -> valid(props()).nonRetriable((Class<? extends Throwable>) null))
         .isInstanceOf(NullPointerException.class)
