@@ -105,6 +105,7 @@ public interface ExactlyOnceProcessor extends Component {
     RetryPolicy retry = RetryPolicy.DEFAULT;
     List<Class<? extends Throwable>> nonRetriable = List.of();
     String instanceId;
+    boolean staticMembership = true;
     String transactionalIdPrefix;
     MeterRegistry meterRegistry;
     Ticker ticker = Ticker.system();
@@ -225,11 +226,21 @@ public interface ExactlyOnceProcessor extends Component {
      * This instance's stable name (a pod name, a host name): the transactional.id is the prefix
      * plus this id, so a restarted instance fences its own zombie; also the consumer's static
      * {@code group.instance.id} unless the Kafka properties set one, so a restart takes its
-     * partitions back without waiting out a session, and the {@code instance} tag of the meters.
-     * Required for exactly-once. A second call replaces the first.
+     * partitions back without waiting out a session (see {@link #staticMembership}), and the {@code
+     * instance} tag of the meters. Required for exactly-once. A second call replaces the first.
      */
     public Builder<K, V, OK, OV> instanceId(String instanceId) {
       this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+      return this;
+    }
+
+    /**
+     * Whether the {@link #instanceId} is the consumer's static {@code group.instance.id} when the
+     * Kafka properties name none; default true. False makes a dynamic member: every start and stop
+     * rebalances the group, which instances that come and go (autoscaling) may want.
+     */
+    public Builder<K, V, OK, OV> staticMembership(boolean staticMembership) {
+      this.staticMembership = staticMembership;
       return this;
     }
 

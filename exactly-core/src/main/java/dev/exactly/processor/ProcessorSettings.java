@@ -76,7 +76,7 @@ record ProcessorSettings(
         .withDefault(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + instance + "-consumer")
         .set(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)
         .set(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    if (b.instanceId != null) {
+    if (b.instanceId != null && b.staticMembership) {
       // Static membership: a restarted instance takes its partitions back at once instead of
       // waiting out its dead predecessor's session, and the group does not rebalance twice.
       consumer.withDefault(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance);

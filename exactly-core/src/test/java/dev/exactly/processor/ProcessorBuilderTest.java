@@ -193,6 +193,9 @@ class ProcessorBuilderTest {
     own.put("group.instance.id", "pod-7");
     assertThat(ProcessorSettings.from(valid(own)).consumerProperties())
         .containsEntry("group.instance.id", "pod-7");
+    assertThat(ProcessorSettings.from(valid(props()).staticMembership(false)).consumerProperties())
+        .as("a dynamic member, asked for")
+        .doesNotContainKey("group.instance.id");
     ExactlyOnceProcessor.Builder<String, String, byte[], byte[]> atLeastOnce =
         ExactlyOnceProcessor.builder(props())
             .groupId("g")

@@ -46,11 +46,6 @@ public final class ProcessorChild {
     props.put("bootstrap.servers", a.get("bootstrap"));
     GroupProtocol protocol = GroupProtocol.of(a.getOrDefault("protocol", "classic"));
     protocol.applyTo(props);
-    if (Boolean.parseBoolean(a.getOrDefault("static", "false"))) {
-      // Static membership: a restarted instance takes its partitions back without a rebalance
-      // (under the consumer protocol only once the killed one's session has ended).
-      props.put("group.instance.id", a.get("instance"));
-    }
     if (protocol.isClassic()) {
       // The consumer protocol refuses these: the broker sets its session and assigns itself.
       props.put("session.timeout.ms", a.getOrDefault("sessionMs", "10000"));
@@ -68,6 +63,9 @@ public final class ProcessorChild {
             .createTopics(true)
             .groupId(a.get("group"))
             .instanceId(a.get("instance"))
+            // Static membership: a restarted instance takes its partitions back without a
+            // rebalance (under the consumer protocol only once the killed one's session has ended).
+            .staticMembership(Boolean.parseBoolean(a.getOrDefault("static", "false")))
             .guarantee(Guarantee.valueOf(a.getOrDefault("guarantee", "EXACTLY_ONCE")))
             .commitInterval(Duration.ofMillis(Long.parseLong(a.getOrDefault("commitMs", "100"))))
             .faults(
