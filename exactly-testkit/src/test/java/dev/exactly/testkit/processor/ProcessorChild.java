@@ -31,8 +31,8 @@ public final class ProcessorChild {
   /**
    * bootstrap, in, out, group, instance, guarantee (a {@link Guarantee} name), crash (a {@link
    * FaultPoint} name or none), crashAt (hit number), commitMs, sessionMs, txnTimeoutMs, static
-   * (group.instance.id = instance), assignor, protocol ({@link GroupProtocol} value; sessionMs and
-   * assignor apply under classic only).
+   * (default true: group.instance.id = instance), assignor, protocol ({@link GroupProtocol} value;
+   * sessionMs and assignor apply under classic only).
    */
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new HashMap<>();
@@ -63,9 +63,10 @@ public final class ProcessorChild {
             .createTopics(true)
             .groupId(a.get("group"))
             .instanceId(a.get("instance"))
-            // Static membership: a restarted instance takes its partitions back without a
-            // rebalance (under the consumer protocol only once the killed one's session has ended).
-            .staticMembership(Boolean.parseBoolean(a.getOrDefault("static", "false")))
+            // Static membership (the default): a restarted instance takes its partitions back
+            // without a rebalance (under the consumer protocol once the killed one's session
+            // ended).
+            .staticMembership(Boolean.parseBoolean(a.getOrDefault("static", "true")))
             .guarantee(Guarantee.valueOf(a.getOrDefault("guarantee", "EXACTLY_ONCE")))
             .commitInterval(Duration.ofMillis(Long.parseLong(a.getOrDefault("commitMs", "100"))))
             .faults(
