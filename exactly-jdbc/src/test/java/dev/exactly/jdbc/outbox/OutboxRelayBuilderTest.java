@@ -92,6 +92,20 @@ class OutboxRelayBuilderTest {
   }
 
   @Test
+  void lintErrorsAreRefusedAtBuild() {
+    refused(
+        b -> b.kafkaProperties(Map.of("bootstrap.servers", "x:1", "retries", "0")),
+        "retries",
+        "remove retries");
+    // A relay name made per start gives a per-start transactional.id: nothing fences the last run.
+    refused(
+        b -> b.name("orders-" + java.util.UUID.randomUUID()),
+        "transactional.id",
+        "stable per instance");
+    assertThat(valid().name("orders-eu-1").build().close(Duration.ofSeconds(1))).isTrue();
+  }
+
+  @Test
   void theOutboxRefusesABadTableNameAndBadWrites() throws Exception {
     assertThatThrownBy(() -> Outbox.builder().table("a-b").build())
         .isInstanceOf(ConfigurationException.class)
