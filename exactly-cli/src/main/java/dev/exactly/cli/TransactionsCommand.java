@@ -1,11 +1,16 @@
 package dev.exactly.cli;
 
 import dev.exactly.Ticker;
+import dev.exactly.internal.Meters;
+import dev.exactly.internal.Metric;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
@@ -109,14 +114,59 @@ final class TransactionsCommand implements Runnable {
   static final class FindHanging implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Mixin Target target;
+    @Mixin MetricsOption metrics;
+
+    @Option(
+        names = "--watch",
+        paramLabel = "DURATION",
+        converter = DurationConverter.class,
+        description =
+            "Check again at this interval until Ctrl-C, keeping the exactly.transactions.hanging"
+                + " gauges current (serve them with --metrics-port)")
+    Duration watch;
+
+    /** Counted down when the watch should stop; tests use it instead of Ctrl-C. */
+    final CountDownLatch stop = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
-      try (Admin admin = target.admin()) {
-        List<OpenTransactions.Hanging> hanging =
-            new OpenTransactions(admin, Ticker.system())
-                .findHanging(target.olderThan, target.topic);
-        print(spec.commandLine().getOut(), hanging, target.olderThan);
+      PrintWriter out = spec.commandLine().getOut();
+      if (watch == null && metrics.port != null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--metrics-port needs --watch: one check has nothing to serve");
+      }
+      try (Admin admin = target.admin();
+          MetricsOption.Served served = metrics.start(out)) {
+        OpenTransactions transactions = new OpenTransactions(admin, Ticker.system());
+        if (watch == null) {
+          print(out, transactions.findHanging(target.olderThan, target.topic), target.olderThan);
+          return 0;
+        }
+        AtomicLong count = new AtomicLong();
+        AtomicLong oldestSeconds = new AtomicLong();
+        Meters meters =
+            new Meters(served.registry(), Metric.C.TRANSACTIONS, "cluster", target.bootstrapServer);
+        meters.gauge(Metric.TRANSACTIONS_HANGING, count, AtomicLong::get);
+        meters.gauge(Metric.TRANSACTIONS_HANGING_AGE, oldestSeconds, AtomicLong::get);
+        Thread hook = new Thread(stop::countDown, "exactly-transactions-watch-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+          do {
+            List<OpenTransactions.Hanging> hanging =
+                transactions.findHanging(target.olderThan, target.topic);
+            count.set(hanging.size());
+            oldestSeconds.set(
+                hanging.stream().mapToLong(h -> h.sinceLastWrite().toSeconds()).max().orElse(0));
+            print(out, hanging, target.olderThan);
+            out.flush();
+          } while (!stop.await(watch.toMillis(), TimeUnit.MILLISECONDS));
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException shuttingDown) {
+            // Ctrl-C: the JVM is on its way out anyway
+          }
+        }
       }
       return 0;
     }

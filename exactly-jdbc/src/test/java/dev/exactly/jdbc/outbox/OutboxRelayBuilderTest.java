@@ -44,8 +44,7 @@ class OutboxRelayBuilderTest {
   void theRelayRegistersExactlyTheCataloguedRelayMetersWithTheCommonTags() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     OutboxRelay relay = valid().name("orders").meterRegistry(meters).instanceId("pod-7").build();
-    assertThat(meters.getMeters())
-        .extracting(m -> m.getId().getName())
+    assertThat(meters.getMeters().stream().map(m -> m.getId().getName()).distinct())
         .containsExactlyInAnyOrderElementsOf(
             Metric.of(Metric.C.RELAY).stream().map(Metric::meterName).toList());
     assertThat(meters.getMeters())
