@@ -22,6 +22,8 @@ import java.util.Objects;
  * it. Instances are immutable and thread-safe.
  */
 public final class ConfigLint {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ConfigLint.class);
+
   private final Props producer;
   private final Props consumer;
   private final Props streams;
@@ -96,11 +98,17 @@ public final class ConfigLint {
   }
 
   /**
-   * Throws for the first error in {@code report}, for a component's {@code build()}.
+   * Throws for the first error in {@code report}, for a component's {@code build()}, and logs its
+   * warnings: they do not stop the component, but its operator should hear of them once.
    *
    * @throws ConfigurationException naming the key, the value, why and the fix
    */
   public static void refuseErrors(LintReport report) {
+    for (Finding f : report.findings()) {
+      if (f.severity() == Severity.WARN) {
+        log.warn("configuration: {}", f);
+      }
+    }
     for (Finding f : report.errors()) {
       throw new ConfigurationException(
           f.key(), f.value(), f.why() + "; " + f.fix() + " (" + f.reference() + ")");
