@@ -87,8 +87,16 @@ public final class CopyCommand implements Callable<Integer> {
       description = "Kafka client properties file (SSL, SASL), passed through untouched")
   Path commandConfig;
 
+  @picocli.CommandLine.Mixin MetricsOption metrics;
+
   @Override
   public Integer call() throws Exception {
+    try (MetricsOption.Served served = metrics.start(spec.commandLine().getOut())) {
+      return copy(served);
+    }
+  }
+
+  private Integer copy(MetricsOption.Served served) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Guarantee g =
@@ -136,6 +144,7 @@ public final class CopyCommand implements Callable<Integer> {
             .createTopics(true)
             .groupId(group)
             .instanceId(instanceId)
+            .meterRegistry(served.registry())
             .guarantee(g)
             .input(from, new ByteArrayDeserializer(), new ByteArrayDeserializer())
             .process(

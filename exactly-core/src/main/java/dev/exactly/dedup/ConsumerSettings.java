@@ -7,6 +7,7 @@ import dev.exactly.Ticker;
 import dev.exactly.internal.Failures;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.StartPolicy;
+import dev.exactly.lint.ConfigLint;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -141,6 +142,8 @@ record ConsumerSettings<K, V>(
       // A mistyped input topic must be refused at start, not created by the first poll.
       consumer.withDefault(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     }
+    // The consumer's own settings as lint judges them (no producer: it writes only dead letters).
+    ConfigLint.refuseErrors(null, consumer.toMap());
     return new ConsumerSettings<>(
         groupId,
         b.instanceId != null ? b.instanceId : defaultInstanceId(b.kafkaProperties),

@@ -45,11 +45,15 @@ final class DedupMetrics {
   static final int RETENTION_SHORT = 1;
 
   private final Ticker ticker;
+  private final Meters meters;
+  private final String store;
 
   DedupMetrics(MeterRegistry registry, ConsumerSettings<?, ?> s) {
     this.ticker = s.ticker();
     Meters m = new Meters(registry, Metric.C.CONSUMER, s.groupId(), s.instanceId());
     String store = s.store().name();
+    this.meters = m;
+    this.store = store;
     recordsIn = m.counter(Metric.RECORDS_IN, "store", store);
     claimed = m.counter(Metric.DEDUP_CLAIMS, "store", store);
     duplicatesSkipped = m.counter(Metric.DEDUP_DUPLICATES, "store", store);
@@ -75,5 +79,10 @@ final class DedupMetrics {
     } finally {
       timer.record(ticker.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** Registers the component's state gauges, tagged with the store like every other meter here. */
+  void registerState(dev.exactly.internal.Lifecycle lifecycle) {
+    lifecycle.registerStateGauges(meters, "store", store);
   }
 }

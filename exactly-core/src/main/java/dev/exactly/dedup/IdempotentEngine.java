@@ -54,6 +54,7 @@ final class IdempotentEngine<K, V> {
     this.s = s;
     this.lifecycle = lifecycle;
     this.metrics = new DedupMetrics(s.meterRegistry(), s);
+    metrics.registerState(lifecycle);
     this.reader = new ItemReader<>(s);
     this.paused = new PausedPartitions(s.ticker());
   }

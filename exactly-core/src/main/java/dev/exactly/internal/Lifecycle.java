@@ -33,6 +33,20 @@ public final class Lifecycle {
     this.component = component;
   }
 
+  /**
+   * Registers {@link Metric#COMPONENT_STATE}: one gauge per state, tagged {@code state}, reading 1
+   * for the current state, so an alert can say {@code state="FENCED"} without knowing the order of
+   * the states.
+   */
+  public void registerStateGauges(Meters meters, String... extraTags) {
+    for (ComponentState s : ComponentState.values()) {
+      String[] tags = java.util.Arrays.copyOf(extraTags, extraTags.length + 2);
+      tags[extraTags.length] = "state";
+      tags[extraTags.length + 1] = s.name();
+      meters.gauge(Metric.COMPONENT_STATE, this, l -> l.state() == s ? 1 : 0, tags);
+    }
+  }
+
   public ComponentState state() {
     return state.get();
   }

@@ -154,7 +154,29 @@ public enum Metric {
   OUTBOX_DELETED(
       "exactly.outbox.deleted", Type.COUNTER, "Published rows deleted by cleanup", C.RELAY),
   OUTBOX_LATENCY(
-      "exactly.outbox.latency", Type.TIMER, "Time from a row's write to its publication", C.RELAY);
+      "exactly.outbox.latency", Type.TIMER, "Time from a row's write to its publication", C.RELAY),
+
+  COMPONENT_STATE(
+      "exactly.component.state",
+      Type.GAUGE,
+      "1 for the component's current state, 0 for the others; tag state = CREATED, STARTING,"
+          + " STANDBY, RUNNING, CLOSING, CLOSED, FAILED or FENCED",
+      C.PROCESSOR,
+      C.CONSUMER,
+      C.SINK,
+      C.RELAY),
+
+  TRANSACTIONS_HANGING(
+      "exactly.transactions.hanging",
+      Type.GAUGE,
+      "Transactions open on partitions whose producer has not written for the --older-than"
+          + " threshold, at the last check",
+      C.TRANSACTIONS),
+  TRANSACTIONS_HANGING_AGE(
+      "exactly.transactions.hanging.oldest.age",
+      Type.GAUGE,
+      "Seconds since the producer of the oldest of those transactions last wrote; 0 when none",
+      C.TRANSACTIONS);
 
   /** The kind of meter. */
   public enum Type {
@@ -170,6 +192,9 @@ public enum Metric {
     public static final String CONSUMER = "idempotent-consumer";
     public static final String SINK = "db-sink";
     public static final String RELAY = "outbox-relay";
+
+    /** {@code exactly transactions find-hanging --watch}, which checks the whole cluster. */
+    public static final String TRANSACTIONS = "transactions";
 
     private C() {}
   }

@@ -50,6 +50,7 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     this.ticker = settings.ticker();
     this.lifecycle = new Lifecycle("processor " + name);
     this.metrics = new ProcessorMetrics(registry, settings.groupId(), settings.instanceId());
+    lifecycle.registerStateGauges(metrics.meters);
     this.out = new OutputProducer(settings);
   }
 

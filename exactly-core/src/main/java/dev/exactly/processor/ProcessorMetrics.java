@@ -25,12 +25,13 @@ final class ProcessorMetrics {
   final Counter transactionTimeouts;
   private final AtomicLong lag = new AtomicLong();
   private final MeterRegistry registry;
+  final Meters meters;
 
   /**
    * @param registry the user's registry, or null for a private one
    */
   ProcessorMetrics(MeterRegistry registry, String group, String instance) {
-    Meters meters = new Meters(registry, Metric.C.PROCESSOR, group, instance);
+    this.meters = new Meters(registry, Metric.C.PROCESSOR, group, instance);
     this.registry = meters.registry();
     recordsIn = meters.counter(Metric.RECORDS_IN);
     recordsOut = meters.counter(Metric.RECORDS_OUT);

@@ -7,6 +7,7 @@ import dev.exactly.Ticker;
 import dev.exactly.internal.Failures;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.StartPolicy;
+import dev.exactly.lint.ConfigLint;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -123,6 +124,9 @@ record ProcessorSettings(
       producer.set(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
       requireRoomForABatch(producer.toMap(), b.commitInterval, b.pollTimeout, b.retry);
     }
+    // Settings no require() above covers (in-flight requests, retries, delivery timeout) fail the
+    // same way lint reports them, here rather than at the first send.
+    ConfigLint.refuseErrors(producer.toMap(), consumer.toMap());
     return new ProcessorSettings(
         b.guarantee,
         groupId,

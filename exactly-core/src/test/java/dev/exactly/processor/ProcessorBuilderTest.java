@@ -53,6 +53,19 @@ class ProcessorBuilderTest {
   }
 
   @Test
+  void settingsLintCallsAnErrorAreRefused() {
+    Map<String, Object> p = props();
+    p.put("max.in.flight.requests.per.connection", "8");
+    assertThatThrownBy(valid(p)::build)
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("max.in.flight.requests.per.connection=8")
+        .hasMessageContaining("set max.in.flight.requests.per.connection to 5 or less")
+        .hasMessageContaining("KAFKA-5494");
+    p.put("max.in.flight.requests.per.connection", "5");
+    assertThat(valid(p).build()).isNotNull();
+  }
+
+  @Test
   void aTransactionTimeoutNoLongerThanOneBatchIsRefused() {
     Map<String, Object> p = props();
     p.put("transaction.timeout.ms", "1000");

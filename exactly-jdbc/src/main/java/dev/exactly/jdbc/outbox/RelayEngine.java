@@ -38,6 +38,7 @@ final class RelayEngine implements OutboxRelay {
     this.s = settings;
     this.lifecycle = new Lifecycle("outbox relay " + s.name() + "/" + s.instanceId());
     Meters meters = new Meters(s.meterRegistry(), Metric.C.RELAY, s.name(), s.instanceId());
+    lifecycle.registerStateGauges(meters);
     this.loop = new PublishingLoop(settings, new OutboxMetrics(meters), () -> closing);
   }
 

@@ -6,6 +6,7 @@ import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.StartPolicy;
 import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.lint.ConfigLint;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -128,6 +129,9 @@ record RelaySettings(
             .set(
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
                 org.apache.kafka.common.serialization.ByteArraySerializer.class);
+    // A producer alone: lint refuses, among others, a per-start transactional.id (a relay name made
+    // from a UUID or a time stamp), which would fence nothing.
+    ConfigLint.refuseErrors(producer.toMap(), null);
     return new RelaySettings(
         b.dataSource,
         outboxTable,

@@ -76,6 +76,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     this.ticker = settings.ticker();
     this.metrics =
         new SinkMetrics(settings.meterRegistry(), settings.groupId(), settings.instanceId());
+    lifecycle.registerStateGauges(metrics.meters);
     this.deadLetterProducer =
         new DeadLetterProducer(
             settings.consumerProperties(), settings.instanceId(), DEAD_LETTER_BACKOFF, ticker);

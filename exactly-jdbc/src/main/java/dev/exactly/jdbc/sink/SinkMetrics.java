@@ -31,11 +31,13 @@ final class SinkMetrics {
   /** Records in each committed batch. */
   final DistributionSummary batchSize;
 
+  final Meters meters;
+
   /**
    * @param registry the user's registry, or null for a private one
    */
   SinkMetrics(MeterRegistry registry, String group, String instance) {
-    Meters meters = new Meters(registry, Metric.C.SINK, group, instance);
+    this.meters = new Meters(registry, Metric.C.SINK, group, instance);
     recordsIn = meters.counter(Metric.RECORDS_IN);
     recordsCommitted = meters.counter(Metric.RECORDS_COMMITTED);
     deadLetters = meters.counter(Metric.DEAD_LETTERS);

@@ -7,6 +7,7 @@ import dev.exactly.Ticker;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.StartPolicy;
 import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.lint.ConfigLint;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,6 +187,7 @@ record SinkSettings<K, V>(
       // A mistyped input topic must be refused at start, not created by the first poll.
       consumer.withDefault(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     }
+    ConfigLint.refuseErrors(null, consumer.toMap());
     return new SinkSettings<>(
         consumer.toMap(),
         group,
