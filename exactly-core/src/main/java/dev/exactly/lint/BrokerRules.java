@@ -1,6 +1,6 @@
 package dev.exactly.lint;
 
-import static dev.exactly.lint.Guarantee.EXACTLY_ONCE;
+import static dev.exactly.lint.DeliveryGuarantee.EXACTLY_ONCE;
 
 import java.time.Duration;
 import java.util.List;

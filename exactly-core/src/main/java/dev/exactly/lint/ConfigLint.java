@@ -50,11 +50,11 @@ public final class ConfigLint {
     Props effectiveProducer = producer;
     Props effectiveConsumer = consumer;
     boolean transactional = producer != null && producer.isSet("transactional.id");
-    Guarantee base;
+    DeliveryGuarantee base;
     if (streams != null) {
       boolean eos = StreamsRules.check(streams, out);
       transactional |= eos;
-      base = eos ? Guarantee.EXACTLY_ONCE : Guarantee.AT_LEAST_ONCE;
+      base = eos ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
       // Streams passes producer./consumer. prefixed keys (and unprefixed common ones) to its
       // clients.
       if (effectiveProducer == null) {
@@ -62,11 +62,11 @@ public final class ConfigLint {
       }
       // Its consumers' offsets and isolation are Streams' own business, so no consumer rules.
     } else if (transactional) {
-      base = Guarantee.EXACTLY_ONCE;
+      base = DeliveryGuarantee.EXACTLY_ONCE;
     } else if (producer != null || consumer != null) {
-      base = Guarantee.AT_LEAST_ONCE;
+      base = DeliveryGuarantee.AT_LEAST_ONCE;
     } else {
-      base = Guarantee.EXACTLY_ONCE; // a broker alone: what it allows its clients
+      base = DeliveryGuarantee.EXACTLY_ONCE; // a broker alone: what it allows its clients
     }
     boolean streamsOwnsTransactions = streams != null && transactional;
     if (effectiveProducer != null) {
@@ -90,7 +90,7 @@ public final class ConfigLint {
       BrokerRules.features(features, out);
     }
     out.sort(Comparator.comparing(Finding::severity));
-    Guarantee g = base;
+    DeliveryGuarantee g = base;
     for (Finding f : out) {
       g = g.min(f.limit());
     }

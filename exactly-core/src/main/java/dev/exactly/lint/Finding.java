@@ -13,8 +13,8 @@ import java.util.Objects;
  * @param why what goes wrong with it
  * @param fix what to set instead
  * @param reference the Kafka document or KIP the rule rests on
- * @param limit the best guarantee left while this finding stands ({@link Guarantee#EXACTLY_ONCE}
- *     when it does not weaken any)
+ * @param limit the best guarantee left while this finding stands ({@link
+ *     DeliveryGuarantee#EXACTLY_ONCE} when it does not weaken any)
  */
 public record Finding(
     Severity severity,
@@ -24,7 +24,7 @@ public record Finding(
     String why,
     String fix,
     String reference,
-    Guarantee limit) {
+    DeliveryGuarantee limit) {
   public Finding {
     Objects.requireNonNull(severity, "severity");
     Objects.requireNonNull(source, "source");

@@ -6,7 +6,7 @@ import java.util.List;
  * What {@link ConfigLint#run()} found: the guarantee the configuration gives and every finding,
  * errors first.
  */
-public record LintReport(Guarantee guarantee, List<Finding> findings) {
+public record LintReport(DeliveryGuarantee guarantee, List<Finding> findings) {
   public LintReport {
     findings = List.copyOf(findings);
   }

@@ -1,8 +1,8 @@
 package dev.exactly.lint;
 
-import static dev.exactly.lint.Guarantee.AT_LEAST_ONCE;
-import static dev.exactly.lint.Guarantee.AT_MOST_ONCE;
-import static dev.exactly.lint.Guarantee.EXACTLY_ONCE;
+import static dev.exactly.lint.DeliveryGuarantee.AT_LEAST_ONCE;
+import static dev.exactly.lint.DeliveryGuarantee.AT_MOST_ONCE;
+import static dev.exactly.lint.DeliveryGuarantee.EXACTLY_ONCE;
 
 import java.util.List;
 import java.util.regex.Pattern;

@@ -22,7 +22,7 @@ final class StreamsRules {
                 "was removed in Kafka 4.0; the application does not start",
                 "set processing.guarantee=exactly_once_v2",
                 "KIP-447; KIP-732",
-                Guarantee.AT_LEAST_ONCE));
+                DeliveryGuarantee.AT_LEAST_ONCE));
         return false;
       default:
         out.add(
@@ -34,7 +34,7 @@ final class StreamsRules {
                 "records are processed again after a crash or rebalance",
                 "set processing.guarantee=exactly_once_v2 for exactly-once",
                 "KIP-129; KIP-447",
-                Guarantee.AT_LEAST_ONCE));
+                DeliveryGuarantee.AT_LEAST_ONCE));
         return false;
     }
   }

@@ -33,14 +33,14 @@ class ConfigLintTest {
   void cleanTransactionalPipelineIsExactlyOnceWithoutFindings() {
     LintReport r = ConfigLint.builder().producer(TX_PRODUCER).consumer(GOOD_CONSUMER).build().run();
     assertThat(r.findings()).isEmpty();
-    assertThat(r.guarantee()).isEqualTo(Guarantee.EXACTLY_ONCE);
+    assertThat(r.guarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
   }
 
   @Test
   void acksOtherThanAllWithTransactionsIsAnError() {
     LintReport r = producer(with(TX_PRODUCER, "acks", "1"));
     assertThat(r.has(Severity.ERROR, "acks")).isTrue();
-    assertThat(r.guarantee()).isEqualTo(Guarantee.AT_MOST_ONCE);
+    assertThat(r.guarantee()).isEqualTo(DeliveryGuarantee.AT_MOST_ONCE);
     assertThat(producer(with(TX_PRODUCER, "acks", "-1")).has(Severity.ERROR, "acks")).isFalse();
   }
 
@@ -129,7 +129,7 @@ class ConfigLintTest {
             .build()
             .run();
     assertThat(alone.has(Severity.WARN, "enable.auto.commit")).isTrue();
-    assertThat(alone.guarantee()).isEqualTo(Guarantee.AT_MOST_ONCE);
+    assertThat(alone.guarantee()).isEqualTo(DeliveryGuarantee.AT_MOST_ONCE);
     assertThat(ConfigLint.builder().consumer(GOOD_CONSUMER).build().run().findings()).isEmpty();
   }
 
@@ -139,7 +139,7 @@ class ConfigLintTest {
     uncommitted.remove("isolation.level"); // Kafka's default is read_uncommitted
     LintReport r = ConfigLint.builder().producer(TX_PRODUCER).consumer(uncommitted).build().run();
     assertThat(r.has(Severity.ERROR, "isolation.level")).isTrue();
-    assertThat(r.guarantee()).isEqualTo(Guarantee.AT_LEAST_ONCE);
+    assertThat(r.guarantee()).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
     assertThat(
             ConfigLint.builder()
                 .consumer(uncommitted)
@@ -284,7 +284,7 @@ class ConfigLintTest {
             .build()
             .run();
     assertThat(eos.findings()).isEmpty();
-    assertThat(eos.guarantee()).isEqualTo(Guarantee.EXACTLY_ONCE);
+    assertThat(eos.guarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
     LintReport badProducer =
         ConfigLint.builder()
             .streams(Map.of("processing.guarantee", "exactly_once_v2", "producer.acks", "1"))

@@ -1,7 +1,7 @@
 package dev.exactly.lint;
 
 /** The delivery guarantee a configuration gives end to end, weakest first. */
-public enum Guarantee {
+public enum DeliveryGuarantee {
   /** A record may be lost: offsets committed before processing, or sends not retried. */
   AT_MOST_ONCE,
   /** Nothing is lost; a retry or a restart may process or write a record twice. */
@@ -12,7 +12,7 @@ public enum Guarantee {
   EXACTLY_ONCE;
 
   /** The weaker of the two. */
-  public Guarantee min(Guarantee other) {
+  public DeliveryGuarantee min(DeliveryGuarantee other) {
     return compareTo(other) <= 0 ? this : other;
   }
 
