@@ -258,6 +258,9 @@ class ProcessorPoisonRecordTest {
         ExactlyOnceProcessor.builder(props)
             .groupId(in)
             .instanceId(in + "-1")
+            // A closed static member keeps its partitions until its session ends (45 s): this
+            // test hands them to another instance at once.
+            .staticMembership(false)
             .guarantee(guarantee)
             .input(in, new StringDeserializer(), new StringDeserializer())
             .output(new StringSerializer(), new StringSerializer())
