@@ -344,6 +344,12 @@ class IdempotentConsumerTest {
     }
 
     @Override
+    public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+      check();
+      return delegate.extend(claims, lease);
+    }
+
+    @Override
     public void release(Collection<Claim.Claimed> claims) {
       check();
       delegate.release(claims);
