@@ -203,10 +203,12 @@ final class LeaseRenewer implements AutoCloseable {
           interval);
       return;
     } catch (RuntimeException e) {
-      if (!open()) {
-        return; // the store closed under a renewal at shutdown
+      if (open()) {
+        // A store bug must not end renewals silently: the next round tries again.
+        metrics.extendErrors.increment();
+        log.warn("{}: renewing the leases of {} claims failed", name, claims.size(), e);
       }
-      throw e;
+      return;
     }
     synchronized (this) {
       for (Claim.Claimed c : claims) {
@@ -221,7 +223,7 @@ final class LeaseRenewer implements AutoCloseable {
         lost.add(c.key());
         metrics.leasesLost.increment();
         log.warn(
-            "{}: lost the claim on key {} ({} offset {}) while its effect ran: its lease ended"
+            "{}: lost the claim on key {} ({} offset {}) while holding it: its lease ended"
                 + " before a renewal got through and another instance took it over. This"
                 + " instance will not complete it; the new holder runs it. Check the store's"
                 + " reachability, or lengthen dedup.lease",
@@ -230,8 +232,11 @@ final class LeaseRenewer implements AutoCloseable {
             h.partition(),
             h.offset());
       }
+      // Every lease still held now runs from no earlier than the call's start; a newer batch's
+      // claim time, set meanwhile, is kept.
+      if (startedAt - renewedAtNanos > 0) {
+        renewedAtNanos = startedAt;
+      }
     }
-    // Every lease still held now runs from no earlier than the call's start.
-    renewedAtNanos = startedAt;
   }
 }
