@@ -301,8 +301,9 @@ public final class IdempotentConsumer implements Component {
      * and backoffs) the consumer renews the leases of the keys it holds every third of the lease,
      * in one store call, so a handler may run longer than the lease. The lease only bounds how long
      * the keys of an instance that died stay blocked: another instance takes them over about one
-     * lease after the last renewal. Keep it well above the store's slowest round trip; at least 1
-     * s, default 10 s. Called twice, the last value wins.
+     * lease after the last renewal. Renewals stop when a batch outruns {@code
+     * max.poll.interval.ms}, as Kafka then moves its partitions on. Keep the lease well above the
+     * store's slowest round trip; at least 1 s, default 10 s. Called twice, the last value wins.
      */
     public Builder<K, V> lease(Duration lease) {
       this.lease = lease;

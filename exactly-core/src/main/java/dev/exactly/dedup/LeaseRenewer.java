@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,7 @@ final class LeaseRenewer implements AutoCloseable {
   private final Duration interval;
   private final Ticker ticker;
   private final DedupMetrics metrics;
+  private final long maxPollIntervalNanos;
   private final Map<String, Held> held = new LinkedHashMap<>();
   private final Set<String> settling = new HashSet<>();
   private final Set<String> lost = new HashSet<>();
@@ -50,6 +52,12 @@ final class LeaseRenewer implements AutoCloseable {
   /** When the last successful renewal (or the claims held now) began, on the ticker. */
   private volatile long renewedAtNanos;
 
+  /** When the claims held now were claimed, right after their poll. */
+  private long claimedAtNanos;
+
+  /** Whether renewals stopped for the claims held now because the poll loop overran. */
+  private boolean overran;
+
   LeaseRenewer(ConsumerSettings<?, ?> s, DedupMetrics metrics) {
     this.name = s.name();
     this.store = s.store();
@@ -57,6 +65,12 @@ final class LeaseRenewer implements AutoCloseable {
     this.interval = s.lease().dividedBy(3);
     this.ticker = s.ticker();
     this.metrics = metrics;
+    this.maxPollIntervalNanos = maxPollInterval(s.consumerProperties()).toNanos();
+  }
+
+  private static Duration maxPollInterval(Map<String, Object> consumerProperties) {
+    Object v = consumerProperties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+    return Duration.ofMillis(v == null ? 300_000L : Long.parseLong(v.toString().trim()));
   }
 
   /**
@@ -69,6 +83,8 @@ final class LeaseRenewer implements AutoCloseable {
     }
     if (held.isEmpty()) {
       renewedAtNanos = claimedAtNanos;
+      this.claimedAtNanos = claimedAtNanos;
+      overran = false;
     }
     held.putIfAbsent(claim.key(), new Held(claim, partition, offset));
     lost.remove(claim.key());
@@ -158,6 +174,29 @@ final class LeaseRenewer implements AutoCloseable {
     }
   }
 
+  /**
+   * A batch still running max.poll.interval.ms after its poll means Kafka has already given this
+   * instance's partitions to another member: its claims are not renewed any more, so a handler that
+   * hangs cannot block its keys forever; they pass on one lease after the last renewal.
+   */
+  private boolean overran() {
+    if (ticker.nanoTime() - claimedAtNanos <= maxPollIntervalNanos) {
+      return false;
+    }
+    if (!overran) {
+      overran = true;
+      log.warn(
+          "{}: a batch has run longer than max.poll.interval.ms ({}) since its poll, so Kafka"
+              + " has moved its partitions to another member; its {} claims are no longer renewed"
+              + " and pass on when their leases end. Raise max.poll.interval.ms above the slowest"
+              + " batch, or lower max.poll.records",
+          name,
+          Duration.ofNanos(maxPollIntervalNanos),
+          held.size());
+    }
+    return true;
+  }
+
   private synchronized boolean holding() {
     return !closed && !held.isEmpty();
   }
@@ -178,6 +217,9 @@ final class LeaseRenewer implements AutoCloseable {
   void renewOnce() {
     List<Claim.Claimed> claims = new ArrayList<>();
     synchronized (this) {
+      if (overran()) {
+        return;
+      }
       held.forEach(
           (key, h) -> {
             if (!settling.contains(key)) {

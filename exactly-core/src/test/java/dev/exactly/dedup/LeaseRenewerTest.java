@@ -22,7 +22,7 @@ class LeaseRenewerTest {
   private final ManualTicker clock = new ManualTicker();
   private final InMemoryDedupStore store = InMemoryDedupStore.create(100, clock);
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final ConsumerSettings<String, String> settings = settings();
+  private final ConsumerSettings<String, String> settings = settings(20_000);
   private final LeaseRenewer renewer =
       new LeaseRenewer(settings, new DedupMetrics(meters, settings));
 
@@ -36,7 +36,7 @@ class LeaseRenewerTest {
     Claim.Claimed mine = claim("k");
     renewer.hold(mine, TP, 7, clock.nanoTime());
     clock.awaitSleeper();
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 6; i++) { // 18 s, two leases, within max.poll.interval.ms
       long before = renewals();
       clock.advance(Duration.ofSeconds(3)); // a third of the lease
       awaitRenewalsAbove(before);
@@ -94,6 +94,28 @@ class LeaseRenewerTest {
     assertThat(store.claim(List.of("a"), LEASE).get("a")).isInstanceOf(Claim.Claimed.class);
   }
 
+  @Test
+  void aBatchOverrunningMaxPollIntervalStopsRenewingSoAHungHandlerFreesItsKeys() throws Exception {
+    Claim.Claimed mine = claim("k");
+    renewer.hold(mine, TP, 7, clock.nanoTime());
+    clock.awaitSleeper();
+    for (int i = 0; i < 6; i++) { // 18 s: renewed while within max.poll.interval.ms (20 s)
+      long before = renewals();
+      clock.advance(Duration.ofSeconds(3));
+      awaitRenewalsAbove(before);
+      clock.awaitSleeper();
+    }
+    long before = renewals();
+    clock.advance(Duration.ofSeconds(3)); // 21 s: Kafka has moved the partition on
+    clock.awaitSleeper();
+    clock.awaitSleeper();
+    assertThat(renewals()).as("no renewal past max.poll.interval.ms").isEqualTo(before);
+    clock.advance(LEASE);
+    assertThat(store.claim(List.of("k"), LEASE).get("k"))
+        .as("the key passes on one lease after the last renewal")
+        .isInstanceOf(Claim.Claimed.class);
+  }
+
   private Claim.Claimed claim(String key) {
     return (Claim.Claimed) store.claim(List.of(key), LEASE).get(key);
   }
@@ -112,9 +134,10 @@ class LeaseRenewerTest {
     }
   }
 
-  private ConsumerSettings<String, String> settings() {
+  private ConsumerSettings<String, String> settings(int maxPollIntervalMs) {
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", "127.0.0.1:1");
+    props.put("max.poll.interval.ms", maxPollIntervalMs);
     return ConsumerSettings.from(
         IdempotentConsumer.builder(props)
             .groupId("g")
