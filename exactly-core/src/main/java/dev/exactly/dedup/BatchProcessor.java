@@ -5,7 +5,6 @@ import dev.exactly.FaultPoint;
 import dev.exactly.internal.DeadLetterProducer;
 import dev.exactly.internal.DeadLetterWarnings;
 import dev.exactly.internal.DeadLetters;
-import dev.exactly.internal.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,9 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Processes one poll batch at a time in the order that makes the guarantee: claim every key in one
- * store call, handle (or skip, or dead-letter) each record in partition order, release the claims
- * whose effect did not complete, complete the rest in one store call, and only then commit the
- * offsets. Engine thread only.
+ * store call (the {@link LeaseRenewer} keeps them alive from then on), handle (or skip, or
+ * dead-letter) each record in partition order, release the claims whose effect did not complete,
+ * complete the rest in one store call, and only then commit the offsets. Engine thread only.
  */
 final class BatchProcessor<K, V> {
   private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
@@ -43,6 +42,8 @@ final class BatchProcessor<K, V> {
   private final DedupMetrics metrics;
   private final ItemReader<K, V> reader;
   private final HandlerRunner<K, V> runner;
+  private final LeaseRenewer renewer;
+  private final ClaimEnds ends;
   private final PausedPartitions paused;
   private final BooleanSupplier running;
   private final DedupStore store;
@@ -53,8 +54,6 @@ final class BatchProcessor<K, V> {
   // (handle it, or leave it for the next poll); later records of the key follow its outcome.
   private final Map<String, Item<K, V>> holders = new LinkedHashMap<>();
   private final Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
-  // When the batch's claims were asked for: their leases run from no earlier than this.
-  private long claimedAtNanos;
 
   BatchProcessor(
       ConsumerSettings<K, V> s,
@@ -63,13 +62,16 @@ final class BatchProcessor<K, V> {
       DedupMetrics metrics,
       ItemReader<K, V> reader,
       PausedPartitions paused,
+      LeaseRenewer renewer,
       BooleanSupplier running) {
     this.s = s;
     this.consumer = consumer;
     this.deadLetters = deadLetters;
     this.metrics = metrics;
     this.reader = reader;
-    this.runner = new HandlerRunner<>(s, metrics, running);
+    this.runner = new HandlerRunner<>(s, metrics, renewer, running);
+    this.renewer = renewer;
+    this.ends = new ClaimEnds(s, metrics, running);
     this.paused = paused;
     this.running = running;
     this.store = s.store();
@@ -98,7 +100,7 @@ final class BatchProcessor<K, V> {
       partitions.put(tp, items);
     }
     Map<String, Claim> claims;
-    claimedAtNanos = s.ticker().nanoTime();
+    long claimedAtNanos = s.ticker().nanoTime();
     try {
       claims = metrics.timed(metrics.claimLatency, () -> store.claim(keys, s.lease()));
     } catch (DedupStoreException e) {
@@ -106,11 +108,15 @@ final class BatchProcessor<K, V> {
       partitions.forEach((tp, items) -> seekTo(tp, items.get(0).offset()));
       throw e;
     }
-    for (List<Item<K, V>> items : partitions.values()) {
-      for (Item<K, V> item : items) {
-        item.claim = item.unhandleable() ? null : claims.get(item.dedupKey);
-      }
-    }
+    partitions.forEach(
+        (tp, items) -> {
+          for (Item<K, V> item : items) {
+            item.claim = item.unhandleable() ? null : claims.get(item.dedupKey);
+            if (item.claimed() != null) {
+              renewer.hold(item.claimed(), tp, item.offset(), claimedAtNanos);
+            }
+          }
+        });
     boolean stopped = false;
     for (Map.Entry<TopicPartition, List<Item<K, V>>> e : partitions.entrySet()) {
       if (stopped) {
@@ -119,8 +125,7 @@ final class BatchProcessor<K, V> {
         stopped = !processPartition(e.getKey(), e.getValue());
       }
     }
-    release();
-    if (complete()) {
+    if (endClaims(renewer.dropAll())) {
       commit();
     }
   }
@@ -157,6 +162,10 @@ final class BatchProcessor<K, V> {
       } else if (item.claim instanceof Claim.InFlight inFlight) {
         waitForLease(tp, items, i, inFlight);
         return true;
+      } else if (renewer.lost(item.dedupKey)) {
+        // Another instance holds the key now (the renewer warned): its turn, not ours.
+        leaveFrom(tp, items, i);
+        return true;
       } else if (leaseHalfGone()) {
         metrics.reclaims.increment(items.size() - i);
         log.debug("{}: half the lease has passed; {} waits for a fresh claim", s.name(), item);
@@ -170,13 +179,13 @@ final class BatchProcessor<K, V> {
   }
 
   /**
-   * One claim call covers the whole batch and handlers run one after another, so a late item of a
-   * slow batch could start on a lease about to pass to another caller. Past half the lease the item
-   * and the rest of its partition are left instead, to be claimed afresh on the next poll: every
-   * handler starts with at least half the lease ahead of it.
+   * The renewer keeps the batch's leases alive; but while its renewals fail, a late item of a slow
+   * batch could start on a lease about to pass to another caller. Past half a lease since the last
+   * renewal the item and the rest of its partition are left instead, to be claimed afresh on the
+   * next poll: every handler starts with at least half a lease ahead of it.
    */
   private boolean leaseHalfGone() {
-    return s.ticker().nanoTime() - claimedAtNanos >= s.lease().toNanos() / 2;
+    return s.ticker().nanoTime() - renewer.renewedAtNanos() >= s.lease().toNanos() / 2;
   }
 
   /** Runs the handler for claimed item {@code i}; false when stopping cut it short. */
@@ -311,73 +320,26 @@ final class BatchProcessor<K, V> {
     }
   }
 
-  private void release() {
-    List<Claim.Claimed> claims =
-        holders.values().stream().filter(Item::mustRelease).map(Item::claimed).toList();
-    if (claims.isEmpty()) {
-      return;
-    }
-    try {
-      metrics.timed(
-          metrics.releaseLatency,
-          () -> {
-            store.release(claims);
-            return null;
-          });
-    } catch (DedupStoreException e) {
-      // Harmless: an unreleased claim only delays a retry until its lease expires.
-      metrics.releaseErrors.increment();
-      log.warn("{}: could not release {} claims: {}", s.name(), claims.size(), e.getMessage());
-    }
-  }
-
-  /** Marks the batch's effects done; false when stopping came first (nothing is committed). */
-  private boolean complete() {
+  /**
+   * Releases the claims whose effect did not complete, then completes the rest but for keys
+   * renewals found taken over: their new holder owns them now (as with a completion the store
+   * refuses). False when stopping came first (nothing is committed).
+   */
+  private boolean endClaims(Set<String> lostByRenewal) {
+    ends.release(holders.values().stream().filter(Item::mustRelease).map(Item::claimed).toList());
     List<Claim.Claimed> succeeded = new ArrayList<>();
     Map<String, StoredResult> results = new HashMap<>();
     for (Item<K, V> item : holders.values()) {
-      if (item.outcome == Item.Outcome.SUCCEEDED && !item.completed) {
+      if (item.outcome == Item.Outcome.SUCCEEDED
+          && !item.completed
+          && !lostByRenewal.contains(item.dedupKey)) {
         succeeded.add(item.claimed());
         if (item.result != null) {
           results.put(item.dedupKey, item.result);
         }
       }
     }
-    if (succeeded.isEmpty()) {
-      return true;
-    }
-    for (int failures = 1; ; failures++) {
-      try {
-        Set<String> lost =
-            metrics.timed(
-                metrics.completeLatency, () -> store.complete(succeeded, s.retention(), results));
-        metrics.claimed.increment(succeeded.size());
-        if (!lost.isEmpty()) {
-          metrics.leasesLost.increment(lost.size());
-          log.warn(
-              "{}: {} key(s) ran after their lease expired and another instance took them over;"
-                  + " lengthen the lease beyond the handler's slowest run. Examples: {}",
-              s.name(),
-              lost.size(),
-              lost.stream().limit(5).toList());
-        }
-        break;
-      } catch (DedupStoreException e) {
-        metrics.completeErrors.increment();
-        Duration backoff = IdempotentEngine.STORE_BACKOFF.backoffAfter(failures);
-        log.warn(
-            "{}: dedup store could not mark {} keys done ({}); offsets wait, retrying in {}",
-            s.name(),
-            succeeded.size(),
-            e.getMessage(),
-            backoff);
-        if (!Waits.sleepWhileQuietly(s.ticker(), backoff, running)) {
-          return false;
-        }
-      }
-    }
-    faults.reached(FaultPoint.CONSUMER_AFTER_COMPLETE);
-    return true;
+    return ends.complete(succeeded, results);
   }
 
   private void commit() {

@@ -95,17 +95,18 @@ record ConsumerSettings<K, V>(
           b.retention,
           "is not longer than dedup.lease " + b.lease + "; a done key must outlive its claim");
     }
-    Duration backoffs = b.retry.totalBackoff();
-    if (backoffs.compareTo(b.lease.dividedBy(2)) >= 0) {
+    if (b.lease.compareTo(MIN_LEASE) < 0) {
       throw new ConfigurationException(
           "dedup.lease",
           b.lease,
-          "is not more than twice the retry policy's waits ("
-              + backoffs
-              + " in all): a handler starts with at least half the lease ahead of it, and all"
-              + " of one record's attempts must end within that half, or another instance could"
-              + " take the key over while this one still retries it; raise the lease or shorten"
-              + " the retries");
+          "is shorter than "
+              + MIN_LEASE
+              + ": the lease is renewed every third of it, and a renewal must reach the store and"
+              + " answer well within that; set dedup.lease to at least "
+              + MIN_LEASE
+              + " (default "
+              + IdempotentConsumer.DEFAULT_LEASE
+              + ")");
     }
     String namespace = b.keyNamespace == null ? groupId : b.keyNamespace;
     if (namespace.isEmpty() || namespace.length() > 128) {
@@ -206,6 +207,11 @@ record ConsumerSettings<K, V>(
       return "localhost";
     }
   }
+
+  /**
+   * The shortest lease: renewals every third of it must fit a store round trip with its retries.
+   */
+  static final Duration MIN_LEASE = Duration.ofSeconds(1);
 
   private static void positive(String key, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) {

@@ -29,9 +29,11 @@ final class DedupMetrics {
   final Timer claimLatency;
   final Timer completeLatency;
   final Timer releaseLatency;
+  final Timer extendLatency;
   final Counter claimErrors;
   final Counter completeErrors;
   final Counter releaseErrors;
+  final Counter extendErrors;
 
   /**
    * The start-up retention check: {@link #RETENTION_SHORT} when the dedup retention is shorter than
@@ -65,9 +67,11 @@ final class DedupMetrics {
     claimLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "claim");
     completeLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "complete");
     releaseLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "release");
+    extendLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "extend");
     claimErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "claim");
     completeErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "complete");
     releaseErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "release");
+    extendErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "extend");
     m.gauge(Metric.DEDUP_RETENTION_SHORT, retentionCheck, AtomicInteger::get, "store", store);
   }
 

@@ -44,6 +44,23 @@ public interface DedupStore extends AutoCloseable {
   Set<String> complete(
       Collection<Claim.Claimed> claims, Duration retention, Map<String, StoredResult> results);
 
+  /**
+   * Extends the leases of claims this caller still holds, so that an effect that runs longer than
+   * one lease keeps its key. One round trip for the whole batch. A claim is extended only while the
+   * stored claim still carries its token and is not done: a claim whose lease expired and that
+   * another caller took over is neither extended nor taken back. One that expired and that nobody
+   * took over may be extended (nobody else can have acted on it; the SQL stores do) or reported
+   * lost (Redis, which deletes it on expiry). The claims passed in keep their old {@link
+   * Claim.Claimed#leaseExpiry()}; a renewed lease ends {@code lease} after this call, by the
+   * store's clock.
+   *
+   * @param claims claims from earlier {@link #claim} calls, of any number of calls
+   * @param lease the new lease, counted from now
+   * @return the keys whose lease was extended; a key missing from it is no longer this caller's
+   *     (taken over, completed, released) and must not be treated as held
+   */
+  Set<String> extend(Collection<Claim.Claimed> claims, Duration lease);
+
   /** Frees claims after a failure so that a retry can claim them at once; others are untouched. */
   void release(Collection<Claim.Claimed> claims);
 

@@ -120,6 +120,12 @@ public final class FrontCachedDedupStore implements DedupStore {
     return lost;
   }
 
+  /** Claims are never cached, so the wrapped store decides. */
+  @Override
+  public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+    return store.extend(claims, lease);
+  }
+
   @Override
   public void release(Collection<Claim.Claimed> claims) {
     store.release(claims);

@@ -46,8 +46,13 @@ final class HandlerRunner<K, V> {
   private final Ticker ticker;
   private final DedupMetrics metrics;
   private final BooleanSupplier running;
+  private final LeaseRenewer renewer;
 
-  HandlerRunner(ConsumerSettings<K, V> s, DedupMetrics metrics, BooleanSupplier running) {
+  HandlerRunner(
+      ConsumerSettings<K, V> s,
+      DedupMetrics metrics,
+      LeaseRenewer renewer,
+      BooleanSupplier running) {
     this.name = s.name();
     this.handler = s.handler();
     this.transactionalHandler = s.transactionalHandler();
@@ -58,6 +63,7 @@ final class HandlerRunner<K, V> {
     this.ticker = s.ticker();
     this.metrics = metrics;
     this.running = running;
+    this.renewer = renewer;
   }
 
   /**
@@ -105,15 +111,25 @@ final class HandlerRunner<K, V> {
    */
   private Result runInTransaction(Item<K, V> item, IdempotentRecord<K, V> record) throws Exception {
     TransactionalDedupStore store = (TransactionalDedupStore) settings.store();
-    boolean held =
-        store.completeWith(
-            item.claimed(),
-            settings.retention(),
-            connection -> {
-              transactionalHandler.handle(record, connection);
-              faults.reached(FaultPoint.CONSUMER_AFTER_EFFECT);
-              return null;
-            });
+    // The transaction's row lock keeps the key while it runs; renewals resume if it fails.
+    renewer.settling(item.dedupKey, true);
+    boolean held;
+    try {
+      held =
+          store.completeWith(
+              item.claimed(),
+              settings.retention(),
+              connection -> {
+                transactionalHandler.handle(record, connection);
+                faults.reached(FaultPoint.CONSUMER_AFTER_EFFECT);
+                return null;
+              });
+    } catch (Exception | Error e) {
+      renewer.settling(item.dedupKey, false);
+      throw e;
+    }
+    // Done, or no longer ours: either way the claim is over for this instance.
+    renewer.drop(item.dedupKey);
     if (!held) {
       return Result.LOST;
     }

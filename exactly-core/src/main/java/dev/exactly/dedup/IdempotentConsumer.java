@@ -31,6 +31,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  *       already {@link Claim.Done done} (counted); a key {@link Claim.InFlight in flight} at
  *       another instance pauses its partition until that lease ends, so one key's effect never runs
  *       twice at once;
+ *   <li>while handlers run, renew the leases of the keys this instance holds, every third of the
+ *       {@link Builder#lease lease}, in one store call, so a slow handler keeps its key; a key
+ *       found taken over (its lease ran out while renewals failed) is not completed here;
  *   <li>mark the handled keys done in one store call;
  *   <li>only then commit the offsets ({@code enable.auto.commit=false} is enforced).
  * </ol>
@@ -63,6 +66,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * consumer.
  */
 public final class IdempotentConsumer implements Component {
+  /** The lease a claim is given and renewed by, unless {@link Builder#lease} says otherwise. */
+  static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
+
   /** The effect for one record; its exceptions are retried, then dead-lettered. */
   @FunctionalInterface
   public interface Handler<K, V> {
@@ -197,7 +203,7 @@ public final class IdempotentConsumer implements Component {
     String keyNamespace;
     boolean namespaceIdempotencyKey;
     DedupStore store;
-    Duration lease = Duration.ofSeconds(60);
+    Duration lease = DEFAULT_LEASE;
     Duration retention = Duration.ofDays(7);
     ResultHandler<K, V> handler;
     TransactionalHandler<K, V> transactionalHandler;
@@ -291,9 +297,13 @@ public final class IdempotentConsumer implements Component {
     }
 
     /**
-     * How long a claim is exclusive: over twice the handler's slowest run with its retries, since a
-     * handler starts only while at least half its claim's lease is ahead (later records of a slow
-     * batch are claimed afresh). Default 60 s. Called twice, the last value wins.
+     * How long a claim stays exclusive without a renewal. While a handler runs (with its retries
+     * and backoffs) the consumer renews the leases of the keys it holds every third of the lease,
+     * in one store call, so a handler may run longer than the lease. The lease only bounds how long
+     * the keys of an instance that died stay blocked: another instance takes them over about one
+     * lease after the last renewal. Renewals stop when a batch outruns {@code
+     * max.poll.interval.ms}, as Kafka then moves its partitions on. Keep the lease well above the
+     * store's slowest round trip; at least 1 s, default 10 s. Called twice, the last value wins.
      */
     public Builder<K, V> lease(Duration lease) {
       this.lease = lease;

@@ -42,6 +42,7 @@ final class IdempotentEngine<K, V> {
   private final DedupMetrics metrics;
   private final ItemReader<K, V> reader;
   private final PausedPartitions paused;
+  private final LeaseRenewer renewer;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
 
   /** Whether Kafka has assigned this instance partitions (even none) since it started. */
@@ -57,6 +58,7 @@ final class IdempotentEngine<K, V> {
     metrics.registerState(lifecycle);
     this.reader = new ItemReader<>(s);
     this.paused = new PausedPartitions(s.ticker());
+    this.renewer = new LeaseRenewer(s, metrics);
   }
 
   private boolean running() {
@@ -94,6 +96,7 @@ final class IdempotentEngine<K, V> {
       log.error("idempotent consumer {} failed and stopped", s.name(), t);
       lifecycle.fail(t);
     } finally {
+      renewer.close();
       reader.close();
       log.info("idempotent consumer {} stopped", s.name());
       lifecycle.terminated();
@@ -134,7 +137,9 @@ final class IdempotentEngine<K, V> {
     boolean refused = false;
     consumer = c;
     try {
-      poll(c, new BatchProcessor<>(s, c, deadLetters, metrics, reader, paused, this::running));
+      poll(
+          c,
+          new BatchProcessor<>(s, c, deadLetters, metrics, reader, paused, renewer, this::running));
       return true;
     } catch (UnreleasedInstanceIdException e) {
       if (assigned) {
@@ -204,6 +209,7 @@ final class IdempotentEngine<K, V> {
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       // Each batch commits before the next poll, so nothing is pending here.
       paused.forget(partitions);
+      renewer.forget(partitions);
     }
 
     @Override
@@ -214,6 +220,7 @@ final class IdempotentEngine<K, V> {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       paused.forget(partitions);
+      renewer.forget(partitions);
     }
   }
 }

@@ -130,6 +130,24 @@ public final class InMemoryDedupStore implements DedupStore {
   }
 
   @Override
+  public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+    requirePositive(lease, "lease");
+    requireOpen();
+    long until = ticker.millis() + lease.toMillis();
+    Set<String> extended = new HashSet<>();
+    for (Claim.Claimed c : claims) {
+      Entry renewed = new Entry(false, c.token(), until, null);
+      Entry after =
+          entries.computeIfPresent(
+              c.key(), (k, e) -> !e.done() && e.token().equals(c.token()) ? renewed : e);
+      if (after == renewed) {
+        extended.add(c.key());
+      }
+    }
+    return extended;
+  }
+
+  @Override
   public void release(Collection<Claim.Claimed> claims) {
     requireOpen();
     for (Claim.Claimed c : claims) {

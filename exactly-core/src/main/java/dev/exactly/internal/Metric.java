@@ -96,22 +96,23 @@ public enum Metric {
   DEDUP_LEASES_LOST(
       "exactly.dedup.leases.lost",
       Type.COUNTER,
-      "Completes refused because the lease had passed to another holder",
+      "Claims found passed to another holder (lease ended) by a renewal or a complete",
       C.CONSUMER),
   DEDUP_RECLAIMS(
       "exactly.dedup.reclaims",
       Type.COUNTER,
-      "Records left for the next poll because less than half their claim's lease remained",
+      "Records left for the next poll because less than half their claim's lease remained (renewals"
+          + " failing)",
       C.CONSUMER),
   DEDUP_STORE_LATENCY(
       "exactly.dedup.store.latency",
       Type.TIMER,
-      "Time of one dedup-store round trip; tag op = claim, complete or release",
+      "Time of one dedup-store round trip; tag op = claim, extend, complete or release",
       C.CONSUMER),
   DEDUP_STORE_ERRORS(
       "exactly.dedup.store.errors",
       Type.COUNTER,
-      "Dedup-store calls that failed; tag op = claim, complete or release",
+      "Dedup-store calls that failed; tag op = claim, extend, complete or release",
       C.CONSUMER),
   DEDUP_RETENTION_SHORT(
       "exactly.dedup.retention.short",

@@ -1,7 +1,11 @@
 package dev.exactly.dedup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.exactly.ConfigurationException;
+import dev.exactly.RetryPolicy;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -34,5 +38,28 @@ class ConsumerSettingsTest {
     own.put("group.instance.id", "member-9");
     assertThat(ConsumerSettings.from(builder(own).instanceId("pod-3")).consumerProperties())
         .containsEntry("group.instance.id", "member-9");
+  }
+
+  @Test
+  void theDefaultLeaseIsTenSeconds() {
+    assertThat(ConsumerSettings.from(builder(props())).lease()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void retriesLongerThanTheLeaseAreAcceptedSinceTheLeaseIsRenewed() {
+    RetryPolicy minutes = new RetryPolicy(10, Duration.ofSeconds(30), Duration.ofMinutes(2), 2.0);
+    assertThat(
+            ConsumerSettings.from(builder(props()).lease(Duration.ofSeconds(2)).retry(minutes))
+                .lease())
+        .isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aLeaseUnderOneSecondFailsAtBuildNamingKeyValueAndFix() {
+    assertThatThrownBy(() -> ConsumerSettings.from(builder(props()).lease(Duration.ofMillis(500))))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("dedup.lease")
+        .hasMessageContaining("PT0.5S")
+        .hasMessageContaining("at least PT1S");
   }
 }

@@ -17,9 +17,10 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 /**
- * Ends claims of one chunk: completes them (done, with their results, until the retention ends) or
- * releases them (deleted, so the key can be claimed again at once). Both act only on rows that
- * still carry the claim's token, so an owner whose lease was taken over changes nothing.
+ * Ends or extends claims of one chunk: completes them (done, with their results, until the
+ * retention ends), releases them (deleted, so the key can be claimed again at once), or extends
+ * their lease. All act only on rows that still carry the claim's token, so an owner whose lease was
+ * taken over changes nothing.
  */
 final class DedupCompletions {
   private final DataSource dataSource;
@@ -133,6 +134,46 @@ final class DedupCompletions {
       }
     }
     return lost;
+  }
+
+  /**
+   * Extends the claims that are still this owner's and not done, in one transaction: the update
+   * locks the rows it extends until the commit, so the read that follows names exactly those.
+   *
+   * @param claims sorted by key, at most {@link DedupTable#CHUNK}
+   * @return the keys extended
+   */
+  Set<String> extend(List<Claim.Claimed> claims, long now, long until) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      return Transactions.run(
+          c,
+          tx -> {
+            try (PreparedStatement ps = tx.prepareStatement(table.extendHeld(claims.size()))) {
+              ps.setLong(1, until);
+              ps.setLong(2, now);
+              int p = 3;
+              for (Claim.Claimed claim : claims) {
+                ps.setString(p++, claim.key());
+                ps.setString(p++, claim.token());
+              }
+              ps.executeUpdate();
+            }
+            Set<String> extended = new HashSet<>();
+            try (PreparedStatement ps = tx.prepareStatement(table.readHeld(claims.size()))) {
+              int p = 1;
+              for (Claim.Claimed claim : claims) {
+                ps.setString(p++, claim.key());
+                ps.setString(p++, claim.token());
+              }
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  extended.add(rs.getString(1));
+                }
+              }
+            }
+            return extended;
+          });
+    }
   }
 
   /**

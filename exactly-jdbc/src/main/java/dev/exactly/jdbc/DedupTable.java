@@ -127,6 +127,35 @@ final class DedupTable {
     return "UPDATE " + name + " SET result = ? WHERE dedup_key = ? AND token = ?";
   }
 
+  /**
+   * Extends {@code rows} claims that still carry their token and are not done; the same check of
+   * ownership as {@link #completeHeld()}. Parameters: expires_at, updated_at; then per claim key,
+   * token.
+   */
+  String extendHeld(int rows) {
+    return "UPDATE "
+        + name
+        + " SET expires_at = ?, updated_at = ? WHERE state = "
+        + CLAIMED
+        + " AND (dedup_key, token) IN ("
+        + Sql.rows(2, rows)
+        + ")";
+  }
+
+  /**
+   * The keys among {@code rows} claims that still carry their token and are not done. Parameters:
+   * per claim key, token.
+   */
+  String readHeld(int rows) {
+    return "SELECT dedup_key FROM "
+        + name
+        + " WHERE state = "
+        + CLAIMED
+        + " AND (dedup_key, token) IN ("
+        + Sql.rows(2, rows)
+        + ")";
+  }
+
   /** The key and token of the done rows among {@code rows} keys. */
   String readDone(int rows) {
     return "SELECT dedup_key, token FROM "

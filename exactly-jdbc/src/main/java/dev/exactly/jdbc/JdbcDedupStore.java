@@ -138,6 +138,23 @@ public final class JdbcDedupStore implements TransactionalDedupStore {
     return transaction.run(claim, now, now + retention.toMillis(), work);
   }
 
+  /** One transaction per {@value DedupTable#CHUNK} claims, so one for a poll's batch. */
+  @Override
+  public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+    requirePositive(lease, "lease");
+    Set<String> extended = new HashSet<>();
+    for (List<Claim.Claimed> chunk : chunks(sortedClaims(claims))) {
+      extended.addAll(
+          retries.run(
+              "extend",
+              () -> {
+                long now = ticker.millis();
+                return completions.extend(chunk, now, now + lease.toMillis());
+              }));
+    }
+    return extended;
+  }
+
   @Override
   public void release(Collection<Claim.Claimed> claims) {
     for (List<Claim.Claimed> chunk : chunks(sortedClaims(claims))) {

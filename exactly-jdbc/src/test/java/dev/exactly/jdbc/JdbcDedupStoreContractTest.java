@@ -114,6 +114,12 @@ class JdbcDedupStoreContractTest {
         }
 
         @Override
+        public java.util.Set<String> extend(
+            java.util.Collection<dev.exactly.dedup.Claim.Claimed> claims, Duration lease) {
+          return store.extend(claims, lease);
+        }
+
+        @Override
         public void release(java.util.Collection<dev.exactly.dedup.Claim.Claimed> claims) {
           store.release(claims);
         }

@@ -42,8 +42,8 @@ import java.util.UUID;
  * time Redis gave.)
  *
  * <p>A value holds the claim's token ({@code C} + token, or {@code D} + token + result once done),
- * so complete and release, also scripts, act only on this caller's own claim. All keys of a batch
- * go to one server: use a single Redis or a primary with replicas, not Redis Cluster.
+ * so complete, extend and release, also scripts, act only on this caller's own claim. All keys of a
+ * batch go to one server: use a single Redis or a primary with replicas, not Redis Cluster.
  *
  * <p><b>Keeping completed keys.</b> A completed key forgotten by the server (a restart without an
  * append-only log, an eviction) lets its effect run again on redelivery. At start the store reads
@@ -175,12 +175,7 @@ public final class RedisDedupStore implements DedupStore {
     } catch (RedisScripts.TimedOut e) {
       return ReadBack.lostCompletions(scripts, name(), list, keys, args, e);
     }
-    Set<String> out = new HashSet<>();
-    for (Object k : lost) {
-      byte[] b = (byte[]) k;
-      out.add(new String(b, prefix.length, b.length - prefix.length, StandardCharsets.UTF_8));
-    }
-    return out;
+    return keysOf(lost);
   }
 
   private static byte[] doneValue(String token, StoredResult result) {
@@ -192,6 +187,36 @@ public final class RedisDedupStore implements DedupStore {
     byte[] v = Arrays.copyOf(head, head.length + r.length);
     System.arraycopy(r, 0, v, head.length, r.length);
     return v;
+  }
+
+  /**
+   * One script: {@code PEXPIRE} on every key still holding its claim value. A call that times out
+   * throws; nothing is lost by it, as a renewal is tried again well within the lease.
+   */
+  @Override
+  public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+    requirePositive(lease, "lease");
+    List<Claim.Claimed> list = new ArrayList<>(claims);
+    if (list.isEmpty()) {
+      return Set.of();
+    }
+    byte[][] keys = new byte[list.size()][];
+    byte[][] args = new byte[1 + list.size()][];
+    args[0] = utf8(Long.toString(lease.toMillis()));
+    for (int i = 0; i < list.size(); i++) {
+      keys[i] = redisKey(list.get(i).key());
+      args[1 + i] = utf8("C" + list.get(i).token());
+    }
+    return keysOf(scripts.run("extend", RedisScripts.Script.EXTEND, keys, args));
+  }
+
+  private Set<String> keysOf(List<Object> redisKeys) {
+    Set<String> out = new HashSet<>();
+    for (Object k : redisKeys) {
+      byte[] b = (byte[]) k;
+      out.add(new String(b, prefix.length, b.length - prefix.length, StandardCharsets.UTF_8));
+    }
+    return out;
   }
 
   @Override

@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The Lua scripts that decide claims, completions and releases atomically on the server, the one
- * that reads keys back after a call timed out, and running them by SHA, loading a script again when
- * the server has lost it.
+ * The Lua scripts that decide claims, completions, lease extensions and releases atomically on the
+ * server, the one that reads keys back after a call timed out, and running them by SHA, loading a
+ * script again when the server has lost it.
  */
 final class RedisScripts {
   private static final String CLAIM =
@@ -46,6 +46,19 @@ final class RedisScripts {
       return lost
       """;
 
+  // ARGV[1] the lease; then per key the claim value expected. Returns the keys extended.
+  private static final String EXTEND =
+      """
+      local extended = {}
+      for i = 1, #KEYS do
+        if redis.call('GET', KEYS[i]) == ARGV[i + 1] then
+          redis.call('PEXPIRE', KEYS[i], ARGV[1])
+          extended[#extended + 1] = KEYS[i]
+        end
+      end
+      return extended
+      """;
+
   private static final String RELEASE =
       """
       for i = 1, #KEYS do
@@ -70,6 +83,7 @@ final class RedisScripts {
   enum Script {
     CLAIM(RedisScripts.CLAIM),
     COMPLETE(RedisScripts.COMPLETE),
+    EXTEND(RedisScripts.EXTEND),
     RELEASE(RedisScripts.RELEASE),
     READ(RedisScripts.READ);
 

@@ -262,6 +262,13 @@ class RedeliveryRebalanceTest {
     }
 
     @Override
+    public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+      Set<String> all = new java.util.HashSet<>();
+      claims.forEach(c -> all.add(c.key()));
+      return all;
+    }
+
+    @Override
     public void release(Collection<Claim.Claimed> claims) {}
 
     @Override

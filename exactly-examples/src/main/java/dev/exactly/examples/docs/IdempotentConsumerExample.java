@@ -49,7 +49,7 @@ final class IdempotentConsumerExample {
             // or fromValue(Payment.class, Payment::id), header(..), recordKey(), ...
             .dedupKey(DedupKey.jsonPointer("/paymentId"))
             .store(store)
-            .lease(Duration.ofSeconds(60)) // over twice the slowest handler run with its retries
+            .lease(Duration.ofSeconds(10)) // renewed while handlers run; the default
             .retention(Duration.ofDays(7)) // at least the input topic's retention.ms
             .retry(RetryPolicy.exponential(5, Duration.ofMillis(200)))
             .deadLetterTopic("payments.dlt")

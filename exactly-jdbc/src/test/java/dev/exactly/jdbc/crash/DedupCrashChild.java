@@ -27,8 +27,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * SIGKILLs it exactly there.
  *
  * <p>Args: bootstrap topic group effectsUri jdbcUrl table relay(true|false) crashPoint(none|
- * after-effect|after-complete) crashAt(n-th occurrence) leaseMillis [protocol (a {@link
- * GroupProtocol} value, classic by default)]
+ * after-effect|after-complete) crashAt(n-th occurrence) leaseMillis (0 for the consumer's default)
+ * [protocol (a {@link GroupProtocol} value, classic by default)]
  */
 public final class DedupCrashChild {
   public static final String MARKER = "CRASH-POINT ";
@@ -46,7 +46,7 @@ public final class DedupCrashChild {
     boolean relay = Boolean.parseBoolean(args[6]);
     String crashPoint = args[7];
     int crashAt = Integer.parseInt(args[8]);
-    Duration lease = Duration.ofMillis(Long.parseLong(args[9]));
+    long leaseMillis = Long.parseLong(args[9]);
     GroupProtocol protocol = GroupProtocol.of(args.length > 10 ? args[10] : "classic");
 
     HikariConfig hc = new HikariConfig();
@@ -75,7 +75,7 @@ public final class DedupCrashChild {
           }
         };
 
-    IdempotentConsumer consumer =
+    IdempotentConsumer.Builder<String, String> builder =
         IdempotentConsumer.builder(kafkaProperties(bootstrap, protocol))
             // The test's dead-letter topics are created at start.
             .createTopics(true)
@@ -83,7 +83,6 @@ public final class DedupCrashChild {
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())
             .store(store)
-            .lease(lease)
             .instanceId("crash-child")
             .faults(faults)
             .handler(
@@ -102,9 +101,11 @@ public final class DedupCrashChild {
                     throw new IllegalStateException("effect refused: " + response.statusCode());
                   }
                   lastEffect.set(r.value());
-                })
-            .build()
-            .start();
+                });
+    if (leaseMillis > 0) {
+      builder.lease(Duration.ofMillis(leaseMillis));
+    }
+    IdempotentConsumer consumer = builder.build().start();
     System.out.println(STARTED);
     System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(consumer::close));

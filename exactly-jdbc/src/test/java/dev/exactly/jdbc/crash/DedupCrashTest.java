@@ -83,6 +83,12 @@ class DedupCrashTest {
   private GroupProtocol protocol = GroupProtocol.CLASSIC;
 
   private ChildProcess child(CountingHttpServer server, boolean relay, String point, int at) {
+    return child(server, relay, point, at, LEASE);
+  }
+
+  /** A child on {@code lease}; {@link Duration#ZERO} for the consumer's default. */
+  private ChildProcess child(
+      CountingHttpServer server, boolean relay, String point, int at, Duration lease) {
     return ChildProcess.builder(DedupCrashChild.class)
         .name("dedup-child-" + point + "-" + at)
         .jvmArgs("-Xmx160m", "-XX:TieredStopAtLevel=1")
@@ -96,7 +102,7 @@ class DedupCrashTest {
             Boolean.toString(relay),
             point,
             Integer.toString(at),
-            Long.toString(LEASE.toMillis()),
+            Long.toString(lease.toMillis()),
             protocol.value())
         .start();
   }
@@ -193,6 +199,62 @@ class DedupCrashTest {
       crashAt(server, false, "after-complete", 3);
       finish(server, false);
       new ExactlyOnceChecker(inputs).check(new HttpEffects(server)).assertExactlyOnce();
+    }
+  }
+
+  /**
+   * A killed instance's claims free up about one default lease (10 s) after its last renewal: the
+   * restarted instance logs how long it waits on the dead one's lease, then runs the key again. The
+   * dead child is frozen for longer than a lease before the kill, holding its claims by renewal
+   * alone.
+   */
+  @Test
+  void aKilledInstancesKeysAreResumedWithinTheDefaultLease() throws Exception {
+    Duration defaultLease = Duration.ofSeconds(10);
+    List<Input> inputs = produceInputs();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY)) {
+      String crashedId;
+      long killedAt;
+      try (ChildProcess dead = child(server, false, "after-effect", 30, Duration.ZERO)) {
+        dead.awaitOutput(DedupCrashChild.MARKER, Duration.ofSeconds(120));
+        String out = dead.outputText();
+        String marker =
+            out.substring(out.indexOf(DedupCrashChild.MARKER)).lines().findFirst().get();
+        crashedId = marker.substring(marker.indexOf("id=") + 3).trim();
+        Thread.sleep(defaultLease.plusSeconds(2).toMillis());
+        assertThat(dead.outputText()).as("renewals while frozen").doesNotContain("lost the claim");
+        dead.kill();
+        killedAt = System.nanoTime();
+      }
+      try (ChildProcess next = child(server, false, "none", 0, Duration.ZERO)) {
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .failFast("the child died; see " + next.output(), () -> !next.isAlive())
+            .pollInterval(Duration.ofMillis(20))
+            .until(() -> server.effectCounts().getOrDefault(crashedId, 0) >= 2);
+        Duration resumed = Duration.ofNanos(System.nanoTime() - killedAt);
+        System.out.println("LEASE-RESUME " + crashedId + " resumed " + resumed.toMillis() + " ms");
+        assertThat(resumed)
+            .as("the dead instance's key resumed within the lease and a start-up margin")
+            .isLessThan(defaultLease.plusSeconds(12));
+        java.util.regex.Matcher pause =
+            java.util.regex.Pattern.compile("pauses for (\\d+) ms: key [^ ]+ is held by another")
+                .matcher(next.outputText());
+        // The line names the first key of the partition the dead instance held, not always ours.
+        assertThat(pause.find()).as("the INFO line on the wait, in " + next.output()).isTrue();
+        System.out.println("LEASE-RESUME waited " + pause.group(1) + " ms on the dead lease");
+        assertThat(Long.parseLong(pause.group(1)))
+            .as("the wait it announces")
+            .isPositive()
+            .isLessThanOrEqualTo(defaultLease.toMillis());
+        await()
+            .atMost(Duration.ofSeconds(180))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> server.effectCounts().size() == RECORDS);
+      }
+      CheckReport report = new ExactlyOnceChecker(inputs).check(new HttpEffects(server));
+      assertThat(report.lost()).isEmpty();
+      assertThat(report.duplicated().keySet()).as(report.summary()).contains(crashedId);
     }
   }
 }

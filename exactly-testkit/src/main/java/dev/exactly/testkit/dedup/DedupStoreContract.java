@@ -230,6 +230,62 @@ public abstract class DedupStoreContract {
   }
 
   @Test
+  public void anExtendedLeaseOutlivesItsFirstExpiry() {
+    Map<String, Claim> mine = store.claim(List.of(key("e1"), key("e2")), shortTime());
+    Duration twoThirds = shortTime().multipliedBy(2).dividedBy(3);
+    advance(twoThirds);
+    assertEquals(Set.of(key("e1"), key("e2")), store.extend(claimed(mine), shortTime()));
+    advance(twoThirds);
+    // Past the first lease's end, inside the extended one.
+    assertInstanceOf(
+        Claim.InFlight.class,
+        store.claim(List.of(key("e1")), LONG).get(key("e1")),
+        "an extended lease is not taken over");
+    assertEquals(Set.of(key("e1"), key("e2")), store.extend(claimed(mine), shortTime()));
+    assertEquals(Set.of(), store.complete(claimed(mine), LONG, Map.of()), "still ours");
+    assertInstanceOf(Claim.Done.class, store.claim(List.of(key("e2")), LONG).get(key("e2")));
+  }
+
+  @Test
+  public void extendReportsALeaseTakenOverAsLostAndLeavesItWithTheNewOwner() {
+    Map<String, Claim> first = store.claim(List.of(key("t1")), shortTime());
+    advance(shortTime().plusMillis(shortTime().toMillis() / 2));
+    Map<String, Claim> taker = store.claim(List.of(key("t1")), LONG);
+    assertInstanceOf(Claim.Claimed.class, taker.get(key("t1")), "expired lease taken over");
+    assertEquals(Set.of(), store.extend(claimed(first), LONG), "t1 is reported lost");
+    assertInstanceOf(
+        Claim.InFlight.class,
+        store.claim(List.of(key("t1")), LONG).get(key("t1")),
+        "the new owner still holds t1");
+    assertEquals(Set.of(key("t1")), store.complete(claimed(first), LONG, Map.of()));
+    assertEquals(Set.of(), store.complete(claimed(taker), LONG, Map.of()), "not stolen back");
+  }
+
+  @Test
+  public void extendLeavesCompletedAndReleasedKeysAlone() {
+    Map<String, Claim> done = store.claim(List.of(key("d1")), LONG);
+    store.complete(claimed(done), shortTime(), Map.of());
+    Map<String, Claim> freed = store.claim(List.of(key("f1")), LONG);
+    store.release(claimed(freed));
+    List<Claim.Claimed> both = new ArrayList<>(claimed(done));
+    both.addAll(claimed(freed));
+    assertEquals(Set.of(), store.extend(both, LONG));
+    assertInstanceOf(Claim.Done.class, store.claim(List.of(key("d1")), LONG).get(key("d1")));
+    assertInstanceOf(Claim.Claimed.class, store.claim(List.of(key("f1")), LONG).get(key("f1")));
+    // A completion keeps its own retention: extend must not have made it a claim again.
+    advance(shortTime().plusMillis(shortTime().toMillis() / 2));
+    assertInstanceOf(Claim.Claimed.class, store.claim(List.of(key("d1")), LONG).get(key("d1")));
+  }
+
+  @Test
+  public void extendOfAFiveHundredClaimBatchExtendsEveryOne() {
+    List<String> keys = IntStream.range(0, 500).mapToObj(i -> key("ext" + i)).toList();
+    Map<String, Claim> answers = store.claim(keys, LONG);
+    assertEquals(Set.copyOf(keys), store.extend(claimed(answers), LONG));
+    assertEquals(Set.of(), store.extend(List.of(), LONG));
+  }
+
+  @Test
   public void aBatchMixingNewDoneAndInFlightKeysAnswersEachInOrder() {
     store.complete(claimed(store.claim(List.of(key("done")), LONG)), LONG, Map.of());
     store.claim(List.of(key("busy")), LONG);

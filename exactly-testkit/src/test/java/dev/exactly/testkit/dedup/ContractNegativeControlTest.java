@@ -59,6 +59,13 @@ class ContractNegativeControlTest {
     }
 
     @Override
+    public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+      Set<String> held = new java.util.HashSet<>();
+      claims.forEach(c -> held.add(c.key()));
+      return held;
+    }
+
+    @Override
     public void release(Collection<Claim.Claimed> claims) {
       claims.forEach(c -> rows.remove(c.key()));
     }

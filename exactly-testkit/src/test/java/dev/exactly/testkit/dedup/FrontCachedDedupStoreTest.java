@@ -64,6 +64,11 @@ class FrontCachedDedupStoreTest {
     }
 
     @Override
+    public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+      return delegate.extend(claims, lease);
+    }
+
+    @Override
     public void release(Collection<Claim.Claimed> claims) {
       delegate.release(claims);
     }

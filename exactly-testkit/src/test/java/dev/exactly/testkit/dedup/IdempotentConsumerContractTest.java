@@ -476,6 +476,11 @@ class IdempotentConsumerContractTest {
           }
 
           @Override
+          public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+            throw broken;
+          }
+
+          @Override
           public void release(Collection<Claim.Claimed> claims) {
             throw broken;
           }

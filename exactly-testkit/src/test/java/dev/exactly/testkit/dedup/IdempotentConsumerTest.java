@@ -344,6 +344,12 @@ class IdempotentConsumerTest {
     }
 
     @Override
+    public Set<String> extend(Collection<Claim.Claimed> claims, Duration lease) {
+      check();
+      return delegate.extend(claims, lease);
+    }
+
+    @Override
     public void release(Collection<Claim.Claimed> claims) {
       check();
       delegate.release(claims);
@@ -511,12 +517,11 @@ class IdempotentConsumerTest {
             .groupId("g")
             .input("t", new StringDeserializer(), new StringDeserializer())
             .store(InMemoryDedupStore.create(1))
-            .lease(Duration.ofSeconds(1))
-            .retry(RetryPolicy.fixed(5, Duration.ofSeconds(1)))
+            .lease(Duration.ofMillis(500))
             .handler(r -> {});
     assertThatThrownBy(shortLease::build)
-        .hasMessageContaining("dedup.lease=PT1S")
-        .hasMessageContaining("raise the lease");
+        .hasMessageContaining("dedup.lease=PT0.5S")
+        .hasMessageContaining("set dedup.lease to at least PT1S");
     assertThatThrownBy(() -> DedupKey.jsonPointer("orderId"))
         .hasMessageContaining("starts with '/'");
   }
