@@ -3,6 +3,7 @@ package dev.exactly.processor;
 import dev.exactly.Ticker;
 import dev.exactly.internal.TransactionErrors.Call;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,9 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The poll-process-commit loop, for both guarantees: polls, runs each record through the function
- * into the open batch, and commits the batch when it is full or its interval has passed on the
- * ticker. Engine thread only; the rebalance callbacks run inside its {@code poll}, on it too, so
- * the batch needs no locks.
+ * (on the engine thread, or on workers, several keys at once) into the open batch, and commits the
+ * batch when it is full or its interval has passed on the ticker. Engine thread only; the rebalance
+ * callbacks run inside its {@code poll}, on it too, so the batch needs no locks.
  */
 final class BatchLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
@@ -29,6 +30,8 @@ final class BatchLoop implements AutoCloseable {
   private final Batch batch = new Batch();
   private final Committer committer;
   private final RecordRunner<?, ?, ?, ?> runner;
+  // Null when the function runs on the engine thread (concurrency 1).
+  private final PollWorkers workers;
   private final RebalanceListener listener;
   private final Rewinder rewinder;
   private final BooleanSupplier running;
@@ -36,6 +39,7 @@ final class BatchLoop implements AutoCloseable {
   /**
    * @param running whether the engine goes on polling
    * @param pastCloseDeadline whether close() was called and its deadline has passed on the ticker
+   * @param executor where the function runs when {@code concurrency > 1}; null otherwise
    */
   BatchLoop(
       ProcessorSettings settings,
@@ -44,7 +48,8 @@ final class BatchLoop implements AutoCloseable {
       OutputProducer out,
       BooleanSupplier running,
       BooleanSupplier pastCloseDeadline,
-      Runnable assigned) {
+      Runnable assigned,
+      Executor executor) {
     this.settings = settings;
     this.metrics = metrics;
     this.ticker = settings.ticker();
@@ -65,6 +70,10 @@ final class BatchLoop implements AutoCloseable {
             attempts,
             () -> !running.getAsBoolean() && pastCloseDeadline.getAsBoolean());
     this.runner = new RecordRunner<>(settings, metrics, batch, out, attempts);
+    this.workers =
+        executor == null
+            ? null
+            : new PollWorkers(runner, executor, settings.concurrency(), settings.ordering());
     this.listener =
         new RebalanceListener(
             settings.name(), metrics, committer, rewinder, batch, attempts, assigned);
@@ -81,28 +90,42 @@ final class BatchLoop implements AutoCloseable {
       if (!committer.catchUp()) {
         return;
       }
-      for (ConsumerRecord<byte[], byte[]> record : records) {
+      if (workers == null) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+          if (!batch.isOpen()) {
+            committer.openBatch();
+          }
+          if (!handle(runner.run(record, running))) {
+            return;
+          }
+        }
+      } else if (!records.isEmpty()) {
         if (!batch.isOpen()) {
           committer.openBatch();
         }
-        RecordRunner.Result result = runner.run(record, running);
-        if (result == RecordRunner.Result.STOPPED) {
+        // Computed on the workers into this batch, emitted in poll order. The batch commits only
+        // after the whole poll: its records were computed for it (Output.batch() says so).
+        List<RecordRunner.Computed> computed;
+        try {
+          computed = workers.compute(records, running);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
           stoppedInBackoff();
           return;
         }
-        // A batch held open by a retry's backoff commits once past its interval rather than wait
-        // for the poll's other records: each of them may wait out backoffs too, and the
-        // transaction must end well within its timeout.
-        boolean full =
-            (batch.records() >= settings.maxBatchRecords()
-                    || out.heldFull()
-                    || (result == RecordRunner.Result.DONE_AFTER_RETRY
-                        && batch.openNanos(ticker.nanoTime())
-                            >= settings.commitInterval().toNanos()))
-                && !batch.waitsForRebalance();
-        // Either way, a false means the partitions were rewound: the rest of this poll's records
-        // lie past the rewind point and will come again.
-        if (full ? !committer.commitBatch(false) : !committer.catchUp()) {
+        boolean full = false;
+        for (RecordRunner.Computed c : computed) {
+          RecordRunner.Result result = runner.emit(c);
+          if (result == RecordRunner.Result.STOPPED) {
+            stoppedInBackoff();
+            return;
+          }
+          full |= isFull(result);
+          if (!committer.catchUp()) {
+            return;
+          }
+        }
+        if (full && !committer.commitBatch(false)) {
           return;
         }
       }
@@ -127,6 +150,32 @@ final class BatchLoop implements AutoCloseable {
       lag += consumer.currentLag(tp).orElse(0);
     }
     metrics.lag(lag);
+  }
+
+  /**
+   * Goes on after one record's run: commits the batch when it is full or catches up with the commit
+   * in flight. False means the partitions were rewound (or the processor stops): the rest of this
+   * poll's records lie past the rewind point and come again.
+   */
+  private boolean handle(RecordRunner.Result result) {
+    if (result == RecordRunner.Result.STOPPED) {
+      stoppedInBackoff();
+      return false;
+    }
+    return isFull(result) ? committer.commitBatch(false) : committer.catchUp();
+  }
+
+  /**
+   * Whether the batch should commit now. A batch held open by a retry's backoff commits once past
+   * its interval rather than wait for the poll's other records: each of them may wait out backoffs
+   * too, and the transaction must end well within its timeout.
+   */
+  private boolean isFull(RecordRunner.Result result) {
+    return (batch.records() >= settings.maxBatchRecords()
+            || out.heldFull()
+            || (result == RecordRunner.Result.DONE_AFTER_RETRY
+                && batch.openNanos(ticker.nanoTime()) >= settings.commitInterval().toNanos()))
+        && !batch.waitsForRebalance();
   }
 
   /**

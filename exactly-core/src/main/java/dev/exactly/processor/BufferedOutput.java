@@ -12,8 +12,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * Collects one input record's outputs, serialized at once, so that a function that throws halfway
  * leaves nothing behind: the engine sends them only after the function returns.
  *
- * <p>One instance serves every input of an engine ({@link #reset} between them), since an output is
- * used only during the call it was passed to.
+ * <p>One instance per input record; {@link #reset} between attempts, since an output is used only
+ * during the call it was passed to.
  */
 final class BufferedOutput<K, V> implements Output<K, V> {
   /** One output, serialized; the engine makes it a record only when it goes out. */
@@ -23,8 +23,8 @@ final class BufferedOutput<K, V> implements Output<K, V> {
   private final Serializer<V> valueSerializer;
   private final List<Serialized> outputs = new ArrayList<>(2);
   private long batch;
-  // The engine thread during a call, null between calls.
-  private Thread caller;
+  // The thread running the call, null between calls.
+  private volatile Thread caller;
 
   BufferedOutput(Serializer<K> keySerializer, Serializer<V> valueSerializer) {
     this.keySerializer = keySerializer;
@@ -68,7 +68,8 @@ final class BufferedOutput<K, V> implements Output<K, V> {
     return batch;
   }
 
+  /** The outputs of the last attempt, as they are now. */
   List<Serialized> outputs() {
-    return outputs;
+    return List.copyOf(outputs);
   }
 }

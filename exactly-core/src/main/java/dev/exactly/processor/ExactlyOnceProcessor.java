@@ -5,6 +5,7 @@ import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
 import dev.exactly.NonRetriableException;
+import dev.exactly.Ordering;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.StartPolicy;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -113,6 +115,9 @@ public interface ExactlyOnceProcessor extends Component {
     Guarantee guarantee = Guarantee.EXACTLY_ONCE;
     Duration pollTimeout = Duration.ofMillis(100);
     StartPolicy start = StartPolicy.DEFAULT;
+    int concurrency = 1;
+    Ordering ordering = Ordering.KEY;
+    Executor executor;
     // Tests inject a producer that fails as Kafka can (a forgotten producer id, say).
     Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory = KafkaProducer::new;
 
@@ -241,6 +246,48 @@ public interface ExactlyOnceProcessor extends Component {
      */
     public Builder<K, V, OK, OV> staticMembership(boolean staticMembership) {
       this.staticMembership = staticMembership;
+      return this;
+    }
+
+    /**
+     * How many records the function may work on at once; default 1 (one at a time, on the engine
+     * thread). Above 1 the function runs on worker threads, several keys at once (see {@link
+     * #ordering}), for a slow function such as a remote call: each poll's records are computed
+     * concurrently, their outputs then go into the transaction in input-offset order per partition,
+     * and the batch commits only when every record in it is done (processed or dead-lettered). A
+     * record waiting out a retry's backoff holds up only its own key. The function, the
+     * deserializers and the serializers must then be safe to call from several threads. A second
+     * call replaces the first.
+     */
+    public Builder<K, V, OK, OV> concurrency(int concurrency) {
+      if (concurrency < 1) {
+        throw new ConfigurationException(
+            "processor.concurrency",
+            concurrency,
+            "must be at least 1; 1 runs one record at a time");
+      }
+      this.concurrency = concurrency;
+      return this;
+    }
+
+    /**
+     * Which records keep their order when {@link #concurrency} is above 1; default {@link
+     * Ordering#KEY}: one key's records run one after the other, in offset order. A second call
+     * replaces the first.
+     */
+    public Builder<K, V, OK, OV> ordering(Ordering ordering) {
+      this.ordering = Objects.requireNonNull(ordering, "ordering");
+      return this;
+    }
+
+    /**
+     * Where the function runs when {@link #concurrency} is above 1; default a pool of {@code
+     * concurrency} threads the processor owns. Java 21 users may pass {@code
+     * Executors.newVirtualThreadPerTaskExecutor()}; the processor never shuts a given executor
+     * down. At most {@code concurrency} tasks run on it at once. A second call replaces the first.
+     */
+    public Builder<K, V, OK, OV> executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 

@@ -9,7 +9,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Failed attempts per record, kept until the record's offset commits: an abort caused by another
- * record must neither reset a count nor undo a decision to give a record up. Engine thread only.
+ * record must neither reset a count nor undo a decision to give a record up. Thread-safe: records
+ * of different keys fail on different worker threads.
  */
 final class FailedAttempts {
   /**
@@ -20,17 +21,17 @@ final class FailedAttempts {
   private final Map<TopicPartition, TreeMap<Long, Failure>> failures = new HashMap<>();
 
   /** The record's failures so far, or null. */
-  Failure of(TopicPartition tp, long offset) {
+  synchronized Failure of(TopicPartition tp, long offset) {
     TreeMap<Long, Failure> partition = failures.get(tp);
     return partition == null ? null : partition.get(offset);
   }
 
-  void failed(TopicPartition tp, long offset, Failure failure) {
+  synchronized void failed(TopicPartition tp, long offset, Failure failure) {
     failures.computeIfAbsent(tp, k -> new TreeMap<>()).put(offset, failure);
   }
 
   /** Offsets below the committed ones are done with for good. */
-  void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+  synchronized void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
     offsets.forEach(
         (tp, o) -> {
           TreeMap<Long, Failure> f = failures.get(tp);
@@ -40,7 +41,7 @@ final class FailedAttempts {
         });
   }
 
-  void forget(Collection<TopicPartition> partitions) {
+  synchronized void forget(Collection<TopicPartition> partitions) {
     failures.keySet().removeAll(partitions);
   }
 }

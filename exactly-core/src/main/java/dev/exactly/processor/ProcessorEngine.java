@@ -11,6 +11,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -38,6 +43,9 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
   private final Ticker ticker;
   private final Lifecycle lifecycle;
   private final OutputProducer out;
+  // The function's workers when concurrency > 1: the user's executor, or this engine's own pool.
+  private final Executor workers;
+  private final ExecutorService ownWorkers;
 
   private volatile long closeDeadlineNanos;
   // Set when close() gave up waiting and closed the producer under the engine: the engine then
@@ -52,6 +60,25 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
     this.metrics = new ProcessorMetrics(registry, settings.groupId(), settings.instanceId());
     lifecycle.registerStateGauges(metrics.meters);
     this.out = new OutputProducer(settings);
+    if (settings.concurrency() == 1) {
+      this.ownWorkers = null;
+      this.workers = null;
+    } else if (settings.executor() != null) {
+      this.ownWorkers = null;
+      this.workers = settings.executor();
+    } else {
+      this.ownWorkers = Executors.newFixedThreadPool(settings.concurrency(), workerThreads(name));
+      this.workers = ownWorkers;
+    }
+  }
+
+  private static ThreadFactory workerThreads(String name) {
+    AtomicInteger next = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "exactly-processor-" + name + "-worker-" + next.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   @Override
@@ -208,7 +235,8 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
         this::pastCloseDeadline,
         // The first assignment ends the start, even an empty one (more instances than
         // partitions); closing may have come first.
-        () -> lifecycle.tryMoveTo(ComponentState.RUNNING));
+        () -> lifecycle.tryMoveTo(ComponentState.RUNNING),
+        workers);
   }
 
   private void closeConsumerQuietly(KafkaConsumer<byte[], byte[]> consumer) {
@@ -233,6 +261,10 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
         lifecycle.is(ComponentState.FENCED) || closeOverdue ? Duration.ZERO : CLIENT_CLOSE_TIMEOUT);
     if (loop != null) {
       loop.close();
+    }
+    if (ownWorkers != null) {
+      // A function still running past the close belongs to a batch that will never commit.
+      ownWorkers.shutdownNow();
     }
   }
 }

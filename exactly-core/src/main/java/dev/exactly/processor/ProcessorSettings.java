@@ -2,6 +2,7 @@ package dev.exactly.processor;
 
 import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
+import dev.exactly.Ordering;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.Failures;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.Producer;
@@ -42,6 +44,9 @@ record ProcessorSettings(
     FaultInjection faults,
     Duration pollTimeout,
     StartPolicy start,
+    int concurrency,
+    Ordering ordering,
+    Executor executor,
     Map<String, Object> consumerProperties,
     Map<String, Object> producerProperties,
     Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory) {
@@ -147,6 +152,9 @@ record ProcessorSettings(
         b.faults,
         b.pollTimeout,
         b.start,
+        b.concurrency,
+        b.ordering,
+        b.executor,
         consumer.toMap(),
         producer.toMap(),
         b.producerFactory);

@@ -52,6 +52,7 @@ final class CrashScenario {
   String name;
   BiConsumer<String, Integer> createTopic;
   Guarantee guarantee = Guarantee.EXACTLY_ONCE;
+  int concurrency = 1;
 
   /** The group protocol every instance asks for in its Kafka properties. */
   GroupProtocol protocol = GroupProtocol.CLASSIC;
@@ -208,6 +209,7 @@ final class CrashScenario {
                 "group=" + group,
                 "instance=" + instance,
                 "guarantee=" + guarantee.name(),
+                "concurrency=" + concurrency,
                 "crash=" + point,
                 "crashAt=" + (1 + random.nextInt(10)),
                 "haltAtOnce=" + haltAtOnce,

@@ -68,6 +68,7 @@ public final class ProcessorChild {
             // ended).
             .staticMembership(Boolean.parseBoolean(a.getOrDefault("static", "true")))
             .guarantee(Guarantee.valueOf(a.getOrDefault("guarantee", "EXACTLY_ONCE")))
+            .concurrency(Integer.parseInt(a.getOrDefault("concurrency", "1")))
             .commitInterval(Duration.ofMillis(Long.parseLong(a.getOrDefault("commitMs", "100"))))
             .faults(
                 faults(

@@ -55,6 +55,24 @@ class ProcessorCrashTest {
     assertThat(r.randomKills()).as(r.summary()).isGreaterThanOrEqualTo(3);
   }
 
+  /** Eight records at once per instance, several keys each: still exactly once, in key order. */
+  @Test
+  void exactlyOnceWithConcurrencySurvivesTheSameKills() throws Exception {
+    CrashScenario s = scenario("eos-crash-concurrent");
+    s.concurrency = 8;
+    s.inputs = 20_000;
+    s.perSecond = 800;
+    s.faultPhase = Duration.ofSeconds(25);
+    CrashScenario.Result r = s.run();
+
+    r.report().assertExactlyOnce();
+    assertThat(r.report().observed()).isEqualTo(20_000);
+    assertThat(r.aborted().abortedReads()).as(r.summary()).isEmpty();
+    assertThat(r.aborted().abortedAttempts()).as(r.summary()).isNotEmpty();
+    assertThat(r.hanging()).as(r.summary()).isEmpty();
+    assertThat(r.crashPointHalts() + r.randomKills()).as(r.summary()).isGreaterThanOrEqualTo(3);
+  }
+
   @Test
   void atLeastOnceUnderTheSameKillsIsCaughtDuplicating() throws Exception {
     CrashScenario s = scenario("alo-crash");
