@@ -2,6 +2,7 @@ package dev.exactly.testkit.dedup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
@@ -67,14 +68,20 @@ class IdempotentConsumerTopicCheckTest {
     try {
       assertThat(created.state()).isNotEqualTo(ComponentState.FAILED);
       try (Admin admin = Admin.create(KAFKA.broker().clientProperties())) {
-        assertThat(
-                admin
-                    .describeTopics(List.of("refunds.dlt"))
-                    .allTopicNames()
-                    .get()
-                    .get("refunds.dlt")
-                    .partitions())
-            .hasSize(3);
+        // A topic just created may not be in the broker's metadata yet (UnknownTopicOrPartition).
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .ignoreExceptions()
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            admin
+                                .describeTopics(List.of("refunds.dlt"))
+                                .allTopicNames()
+                                .get()
+                                .get("refunds.dlt")
+                                .partitions())
+                        .hasSize(3));
       }
     } finally {
       assertThat(created.close(Duration.ofSeconds(30))).isTrue();
