@@ -221,6 +221,24 @@ class ExactlyAutoConfigurationTest {
   }
 
   @Test
+  void aKebabCaseNameFindsTheCamelCaseBean() {
+    runner
+        .withBean(
+            "cardBlocks",
+            IdempotentConsumer.Handler.class,
+            () -> (IdempotentConsumer.Handler<String, String>) record -> {})
+        .withPropertyValues(
+            "exactly.consumers.card-blocks.input-topic=scores",
+            "exactly.consumers.card-blocks.store=memory")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(ExactlyComponents.class).get("card-blocks").group())
+                  .isEqualTo("card-blocks");
+            });
+  }
+
+  @Test
   void consumerWithoutDataSourceOrStoreFailsStartupWithTheChoices() {
     runner
         .withUserConfiguration(Blocks.class)

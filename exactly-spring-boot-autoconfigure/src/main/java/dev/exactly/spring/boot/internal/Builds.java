@@ -8,8 +8,8 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.springframework.beans.BeanUtils;
+import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 
 /** What building any component from properties needs: names, beans, serdes and error wrapping. */
 public final class Builds {
@@ -38,22 +38,49 @@ public final class Builds {
     return value;
   }
 
-  /** The user's bean named after the component, of the type it must have. */
+  /**
+   * The user's bean named after the component, of the type it must have: the name as given, or its
+   * camel-case form ({@code card-blocks} finds a {@code cardBlocks()} bean method).
+   */
   public static <T> T bean(BeanFactory beans, String prefix, String name, Class<T> type) {
-    try {
-      return beans.getBean(name, type);
-    } catch (NoSuchBeanDefinitionException e) {
-      throw new ExactlyStartupException(
-          prefix,
-          "(no bean '" + name + "')",
-          "declare a @Bean of type "
-              + type.getName()
-              + " named '"
-              + name
-              + "', or remove the properties under "
-              + prefix,
-          e);
+    String camel = camelCase(name);
+    for (String candidate : camel.equals(name) ? new String[] {name} : new String[] {name, camel}) {
+      if (beans.containsBean(candidate)) {
+        try {
+          return beans.getBean(candidate, type);
+        } catch (BeansException e) {
+          throw new ExactlyStartupException(
+              prefix,
+              "(bean '" + candidate + "')",
+              "the bean named '" + candidate + "' must be a " + type.getName(),
+              e);
+        }
+      }
     }
+    throw new ExactlyStartupException(
+        prefix,
+        "(no bean '" + name + "')",
+        "declare a @Bean of type "
+            + type.getName()
+            + " named '"
+            + camel
+            + "', or remove the properties under "
+            + prefix,
+        null);
+  }
+
+  static String camelCase(String name) {
+    StringBuilder b = new StringBuilder(name.length());
+    boolean upper = false;
+    for (char c : name.toCharArray()) {
+      if (c == '-' || c == '_') {
+        upper = b.length() > 0;
+      } else {
+        b.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return b.toString();
   }
 
   /** The consumer group: the property, else the component's name. */
