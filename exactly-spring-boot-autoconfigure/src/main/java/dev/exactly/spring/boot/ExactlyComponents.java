@@ -100,6 +100,11 @@ public final class ExactlyComponents implements SmartLifecycle {
     resources.add(Objects.requireNonNull(resource, "resource"));
   }
 
+  /** How long {@link #stop()} waits for all components together. */
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
+  }
+
   /** The components in registration order. */
   public synchronized List<Entry> entries() {
     return List.copyOf(entries.values());

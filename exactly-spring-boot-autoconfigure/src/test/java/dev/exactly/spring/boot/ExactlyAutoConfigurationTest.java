@@ -221,6 +221,32 @@ class ExactlyAutoConfigurationTest {
   }
 
   @Test
+  void theFailureAnalyzerIsRegisteredAndTheShutdownTimeoutIsBoots() throws Exception {
+    // Read as Boot reads it; instantiating every analyzer would need a running context.
+    List<String> analyzers = new ArrayList<>();
+    var resources = getClass().getClassLoader().getResources("META-INF/spring.factories");
+    while (resources.hasMoreElements()) {
+      java.util.Properties factories = new java.util.Properties();
+      try (var in = resources.nextElement().openStream()) {
+        factories.load(in);
+      }
+      String names =
+          factories.getProperty(
+              org.springframework.boot.diagnostics.FailureAnalyzer.class.getName());
+      if (names != null) {
+        analyzers.addAll(List.of(names.split("\\s*,\\s*")));
+      }
+    }
+    assertThat(analyzers).contains(ExactlyFailureAnalyzer.class.getName());
+    runner
+        .withPropertyValues("spring.lifecycle.timeout-per-shutdown-phase=7s")
+        .run(
+            context ->
+                assertThat(context.getBean(ExactlyComponents.class).shutdownTimeout())
+                    .isEqualTo(java.time.Duration.ofSeconds(7)));
+  }
+
+  @Test
   void aKebabCaseNameFindsTheCamelCaseBean() {
     runner
         .withBean(
