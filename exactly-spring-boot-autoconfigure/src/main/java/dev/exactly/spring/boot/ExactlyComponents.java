@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -21,7 +22,7 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p>Thread-safe. Health indicators and the {@code exactly} endpoint read it.
  */
-public final class ExactlyComponents implements SmartLifecycle {
+public final class ExactlyComponents implements SmartLifecycle, DisposableBean {
   private static final Logger log = LoggerFactory.getLogger(ExactlyComponents.class);
 
   /** What a component is, as the endpoint and the metrics' {@code component} tag name it. */
@@ -185,6 +186,16 @@ public final class ExactlyComponents implements SmartLifecycle {
         log.warn("Closing {} failed", r, ex);
       }
     }
+  }
+
+  /**
+   * Closes whatever {@link #stop()} did not: a refresh that fails after some components started
+   * (another one's start threw) destroys the beans without stopping the lifecycle, and their
+   * threads and transactions must not outlive the context. Closing is idempotent.
+   */
+  @Override
+  public void destroy() {
+    stop();
   }
 
   @Override

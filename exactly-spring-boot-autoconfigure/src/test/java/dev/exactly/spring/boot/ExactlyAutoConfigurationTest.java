@@ -16,6 +16,7 @@ import dev.exactly.spring.boot.ExactlyComponents.Kind;
 import dev.exactly.spring.boot.internal.ComponentsHealth;
 import dev.exactly.spring.boot.internal.ExactlyEndpoint;
 import dev.exactly.spring.boot.internal.ExactlyFailureAnalyzer;
+import dev.exactly.testkit.ExternalService;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -244,6 +245,49 @@ class ExactlyAutoConfigurationTest {
             context ->
                 assertThat(context.getBean(ExactlyComponents.class).shutdownTimeout())
                     .isEqualTo(java.time.Duration.ofSeconds(7)));
+  }
+
+  @Test
+  void closingTheContextClosesComponentsThatNeverStarted() {
+    List<dev.exactly.Component> built = new ArrayList<>();
+    runner
+        .withUserConfiguration(Scores.class)
+        .withPropertyValues("exactly.processors.scores.input-topic=payments")
+        .run(
+            context ->
+                built.add(context.getBean(ExactlyComponents.class).get("scores").component()));
+    assertThat(built)
+        .singleElement()
+        .extracting(dev.exactly.Component::state)
+        .isEqualTo(ComponentState.CLOSED);
+  }
+
+  @Test
+  void redisStoreNeedsItsUriAndUsesTheServer() {
+    runner
+        .withUserConfiguration(Blocks.class)
+        .withPropertyValues(
+            "exactly.consumers.blocks.input-topic=scores", "exactly.consumers.blocks.store=redis")
+        .run(
+            context ->
+                assertThat(new ExactlyFailureAnalyzer().analyze(context.getStartupFailure()))
+                    .extracting(FailureAnalysis::getDescription)
+                    .asString()
+                    .contains("exactly.redis.uri"));
+    ExternalService.REDIS.assumeAvailable();
+    runner
+        .withUserConfiguration(Blocks.class)
+        .withPropertyValues(
+            "exactly.consumers.blocks.input-topic=scores",
+            "exactly.consumers.blocks.store=redis",
+            "exactly.redis.uri=" + ExternalService.REDIS.url(),
+            "exactly.redis.key-prefix=spring-" + UUID.randomUUID() + ":")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(ExactlyComponents.class).get("blocks").kind())
+                  .isEqualTo(Kind.IDEMPOTENT_CONSUMER);
+            });
   }
 
   @Test
