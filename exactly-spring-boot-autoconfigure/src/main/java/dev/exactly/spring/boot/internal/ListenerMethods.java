@@ -105,7 +105,8 @@ public final class ListenerMethods implements BeanPostProcessor, Registrar {
   }
 
   private static RecordProcessor<Object, Object, Object, Object> invoker(Found f) {
-    Method method = f.method();
+    // The bean may be a proxy (a @Transactional listener): call the method as the proxy exposes it.
+    Method method = AopUtils.selectInvocableMethod(f.method(), f.bean().getClass());
     ReflectionUtils.makeAccessible(method);
     return (record, out) -> {
       try {
