@@ -22,7 +22,7 @@ import java.lang.annotation.Target;
  * processor's thread, is retried in place by the retry policy and then dead-lettered (see {@link
  * dev.exactly.processor.RecordProcessor}). Keys and values are strings unless {@code
  * exactly.processors.<name>.*} names other (de)serializers, where the name is {@link #name} or
- * {@code <bean name>.<method name>}; every other setting of {@code exactly.processors.<name>.*} and
+ * {@code <bean name>-<method name>}; every other setting of {@code exactly.processors.<name>.*} and
  * every {@link ExactlyCustomizer.Processor} applies too.
  */
 @Target(ElementType.METHOD)
@@ -35,7 +35,7 @@ public @interface ExactlyOnceListener {
   /** The consumer group; also the transactional-id prefix unless the properties set one. */
   String group();
 
-  /** The processor's name, for its properties, health and metrics; default {@code bean.method}. */
+  /** The processor's name, for its properties, health and metrics; default {@code <bean>-<method>}. */
   String name() default "";
 
   /** The dead-letter topic; default the input topic with the suffix {@code .dlt}. */

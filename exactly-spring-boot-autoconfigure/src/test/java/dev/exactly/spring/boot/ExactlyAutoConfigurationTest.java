@@ -444,11 +444,18 @@ class ExactlyAutoConfigurationTest {
   void listenerMethodBecomesAProcessorWithItsGroup() {
     runner
         .withBean("fraud", Listener.class)
+        .withPropertyValues("exactly.processors.fraud-score.group-id=from-properties")
+        .run(
+            context ->
+                assertThat(context.getBean(ExactlyComponents.class).get("fraud-score").group())
+                    .isEqualTo("from-properties"));
+    runner
+        .withBean("fraud", Listener.class)
         .run(
             context -> {
               assertThat(context).hasNotFailed();
               ExactlyComponents.Entry e =
-                  context.getBean(ExactlyComponents.class).get("fraud.score");
+                  context.getBean(ExactlyComponents.class).get("fraud-score");
               assertThat(e.kind()).isEqualTo(Kind.PROCESSOR);
               assertThat(e.group()).isEqualTo("fraud-check");
             });

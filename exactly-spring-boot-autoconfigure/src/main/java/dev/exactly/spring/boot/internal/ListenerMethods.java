@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.BeanUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -77,7 +78,7 @@ public final class ListenerMethods implements BeanPostProcessor, Registrar {
 
   private static String name(Found f) {
     return f.listener().name().isEmpty()
-        ? f.beanName() + "." + f.method().getName()
+        ? f.beanName() + "-" + f.method().getName()
         : f.listener().name();
   }
 
@@ -92,8 +93,13 @@ public final class ListenerMethods implements BeanPostProcessor, Registrar {
     for (Found f : all) {
       String name = name(f);
       String prefix = "exactly.processors." + name;
-      ExactlyProperties.Processor settings =
-          props.getProcessors().getOrDefault(name, new ExactlyProperties.Processor());
+      // A copy: the annotation's group and topic fill in what the properties leave out, without
+      // changing the bound properties others read.
+      ExactlyProperties.Processor settings = new ExactlyProperties.Processor();
+      ExactlyProperties.Processor given = props.getProcessors().get(name);
+      if (given != null) {
+        BeanUtils.copyProperties(given, settings);
+      }
       if (settings.getGroupId() == null) {
         settings.setGroupId(f.listener().group());
       }
