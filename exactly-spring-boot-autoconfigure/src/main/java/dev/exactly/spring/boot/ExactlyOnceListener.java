@@ -35,7 +35,9 @@ public @interface ExactlyOnceListener {
   /** The consumer group; also the transactional-id prefix unless the properties set one. */
   String group();
 
-  /** The processor's name, for its properties, health and metrics; default {@code <bean>-<method>}. */
+  /**
+   * The processor's name, for its properties, health and metrics; default {@code <bean>-<method>}.
+   */
   String name() default "";
 
   /** The dead-letter topic; default the input topic with the suffix {@code .dlt}. */
