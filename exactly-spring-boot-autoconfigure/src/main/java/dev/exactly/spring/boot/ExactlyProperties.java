@@ -130,7 +130,7 @@ public class ExactlyProperties {
     /** How long start-up may wait for the cluster and the topics. */
     private Duration startTimeout = Duration.ofSeconds(30);
 
-    /** Whether to create missing topics at start-up (tests and demos). */
+    /** Whether start-up creates a missing dead-letter topic; otherwise a missing one fails it. */
     private boolean createTopics = false;
 
     /** Kafka client properties for this component only, over exactly.kafka.* and spring.kafka.*. */
@@ -477,7 +477,7 @@ public class ExactlyProperties {
     /** How long start-up may wait for the cluster. */
     private Duration startTimeout = Duration.ofSeconds(30);
 
-    /** Whether to create missing topics at start-up (tests and demos). */
+    /** Whether start-up creates a missing dead-letter topic; otherwise a missing one fails it. */
     private boolean createTopics = false;
 
     /** Kafka client properties for the relay only. */
