@@ -154,7 +154,29 @@ public enum Metric {
   OUTBOX_DELETED(
       "exactly.outbox.deleted", Type.COUNTER, "Published rows deleted by cleanup", C.RELAY),
   OUTBOX_LATENCY(
-      "exactly.outbox.latency", Type.TIMER, "Time from a row's write to its publication", C.RELAY);
+      "exactly.outbox.latency", Type.TIMER, "Time from a row's write to its publication", C.RELAY),
+
+  HTTP_REQUESTS(
+      "exactly.http.requests",
+      Type.COUNTER,
+      "Requests answered; tag outcome = accepted, replayed, in-flight, mismatch, rejected,"
+          + " unavailable or failed",
+      C.HTTP),
+  HTTP_REPLAYS(
+      "exactly.http.replays",
+      Type.COUNTER,
+      "Retries answered with the stored response of their key; nothing published again",
+      C.HTTP),
+  HTTP_CONFLICTS(
+      "exactly.http.conflicts",
+      Type.COUNTER,
+      "Keys refused: tag reason = in-flight (409) or mismatch (422, another payload)",
+      C.HTTP),
+  HTTP_LATENCY(
+      "exactly.http.latency",
+      Type.TIMER,
+      "Time to answer a request, database transaction included; tag outcome as for requests",
+      C.HTTP);
 
   /** The kind of meter. */
   public enum Type {
@@ -170,6 +192,7 @@ public enum Metric {
     public static final String CONSUMER = "idempotent-consumer";
     public static final String SINK = "db-sink";
     public static final String RELAY = "outbox-relay";
+    public static final String HTTP = "http-ingest";
 
     private C() {}
   }
