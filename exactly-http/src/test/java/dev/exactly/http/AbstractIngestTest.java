@@ -49,6 +49,10 @@ abstract class AbstractIngestTest {
   private final String keyTable = "http_keys_" + suffix;
   private final String outboxTable = "http_outbox_" + suffix;
   private final String topic = "orders-" + suffix;
+  private final java.util.concurrent.CountDownLatch slowEntered =
+      new java.util.concurrent.CountDownLatch(1);
+  private final java.util.concurrent.CountDownLatch slowRelease =
+      new java.util.concurrent.CountDownLatch(1);
   private HikariDataSource dataSource;
   private OutboxRelay relay;
   private IngestServer server;
@@ -73,10 +77,19 @@ abstract class AbstractIngestTest {
             .outboxTable(outboxTable)
             .route("/orders", topic, "/orderId")
             .route("/refusing", topic, "/orderId")
+            .route("/slow", topic, "/orderId")
             .requireKey(true)
             .clientHeader("X-Client")
             .hook(
                 (connection, context) -> {
+                  if (context.route().path().equals("/slow")) {
+                    slowEntered.countDown();
+                    try {
+                      slowRelease.await();
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }
                   if (context.route().path().equals("/refusing")) {
                     throw new IngestRejection(
                         409, "Order closed", "order " + context.recordKey() + " is closed");
@@ -257,6 +270,33 @@ abstract class AbstractIngestTest {
     } finally {
       pool.shutdownNow();
     }
+    assertThat(awaitPublished(orderId)).hasSize(1);
+  }
+
+  @Test
+  void aRetryWhileTheFirstIsInFlightIs409ThenReplays() throws Exception {
+    String orderId = unique("slow");
+    String key = unique("k");
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<HttpResponse> first =
+          pool.submit(
+              () -> http.post("/slow", Http.quoted(key), order(orderId), "X-Client", "shop-1"));
+      assertThat(slowEntered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      HttpResponse duplicate =
+          http.post("/slow", Http.quoted(key), order(orderId), "X-Client", "shop-1");
+      assertProblem(duplicate, 409);
+      assertThat(duplicate.header("Retry-After")).contains("1");
+      slowRelease.countDown();
+      assertThat(first.get().status()).isEqualTo(202);
+      assertThat(first.get().replayed()).isFalse();
+    } finally {
+      slowRelease.countDown();
+      pool.shutdownNow();
+    }
+    HttpResponse after = http.post("/slow", Http.quoted(key), order(orderId), "X-Client", "shop-1");
+    assertThat(after.status()).isEqualTo(202);
+    assertThat(after.replayed()).isTrue();
     assertThat(awaitPublished(orderId)).hasSize(1);
   }
 
