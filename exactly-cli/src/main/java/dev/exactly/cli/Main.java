@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Effectively-once Kafka pipelines, and the tools to prove them.",
-    subcommands = {DemoCommand.class, BrokerCommand.class, CopyCommand.class})
+    subcommands = {DemoCommand.class, BrokerCommand.class, CopyCommand.class, IngestCommand.class})
 public final class Main implements Runnable {
   /** Exit code for a bad command line, as picocli and POSIX tools use. */
   static final int USAGE = 2;
