@@ -178,6 +178,7 @@ public final class IngestServer implements AutoCloseable {
 
   /** Reads the request (at most one byte over the limit), asks the ingest, writes its answer. */
   private static final class IngestHandler extends Handler.Abstract {
+    private static final long DRAIN_LIMIT = 16L << 20;
     private final IdempotentIngest ingest;
 
     IngestHandler(IdempotentIngest ingest) {
@@ -194,13 +195,12 @@ public final class IngestServer implements AutoCloseable {
         }
         int limit = ingest.maxBodyBytes();
         byte[] body;
-        long declared = request.getLength();
-        if (declared > limit) {
-          // Declared too large: answer 413 without reading a byte of it.
-          body = new byte[limit + 1];
-        } else {
-          try (InputStream in = Content.Source.asInputStream(request)) {
-            body = in.readNBytes(limit + 1);
+        try (InputStream in = Content.Source.asInputStream(request)) {
+          body = in.readNBytes(limit + 1);
+          if (body.length > limit) {
+            // Read on (and drop) what a client sends of a body too large, up to a bound: a client
+            // still writing when the connection closes would lose the 413 and see a reset.
+            drain(in, DRAIN_LIMIT);
           }
         }
         answer =
@@ -225,6 +225,15 @@ public final class IngestServer implements AutoCloseable {
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
       response.write(true, ByteBuffer.wrap(bytes), callback);
       return true;
+    }
+
+    private static void drain(InputStream in, long limit) throws java.io.IOException {
+      byte[] buffer = new byte[64 * 1024];
+      long read = 0;
+      int n;
+      while (read < limit && (n = in.read(buffer)) >= 0) {
+        read += n;
+      }
     }
   }
 }
