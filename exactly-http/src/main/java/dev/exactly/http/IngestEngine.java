@@ -254,8 +254,9 @@ final class IngestEngine implements IdempotentIngest {
               c, tx -> accept(tx, d, context, client, key, keyHash, fingerprint, accepted));
     } catch (SQLException e) {
       SqlErrorKind kind = d.classify(e);
-      if (kind == SqlErrorKind.DUPLICATE_KEY) {
-        // The first request committed while this one waited for its row lock.
+      if (kind == SqlErrorKind.DUPLICATE_KEY || kind == SqlErrorKind.SERIALIZATION_FAILURE) {
+        // The first request committed while this one waited for its row lock. A session under
+        // REPEATABLE READ or SERIALIZABLE reports that as a serialization failure instead.
         stored = select(c, keyHash);
         if (stored.isPresent()) {
           return fromStored(stored.get(), fingerprint, key);

@@ -83,6 +83,55 @@ class IngestComponentTest {
   }
 
   @Test
+  void concurrentCallsOfOneKeyWriteOneOutboxRowAndNeverFail() throws Exception {
+    // A 1 ms lock wait provokes every path: replays, 409s, and H2's concurrent-update error for
+    // an insert that waited on a transaction that then committed.
+    IdempotentIngest eager =
+        IdempotentIngest.builder()
+            .dataSource(dataSource())
+            .route("/orders", "orders", "/order/id")
+            .inFlightWait(Duration.ZERO)
+            .build();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(50);
+    try {
+      for (int round = 0; round < 5; round++) {
+        String key = "\"c-" + round + "\"";
+        java.util.List<java.util.concurrent.Future<HttpResponse>> answers =
+            new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          answers.add(
+              pool.submit(
+                  () ->
+                      eager.handle(
+                          HttpRequest.of(
+                              "POST",
+                              "/orders",
+                              Map.of("content-type", "application/json", "idempotency-key", key),
+                              "{\"order\":{\"id\":1}}".getBytes(StandardCharsets.UTF_8)))));
+        }
+        int fresh = 0;
+        for (java.util.concurrent.Future<HttpResponse> f : answers) {
+          HttpResponse r = f.get();
+          assertThat(r.status()).as(r.bodyText()).isIn(202, 409);
+          if (r.status() == 202 && !r.replayed()) {
+            fresh++;
+          }
+        }
+        assertThat(fresh).isEqualTo(1);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    try (Connection c = DriverManager.getConnection(URL);
+        Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM exactly_outbox")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("one outbox row per key").isEqualTo(5);
+    }
+  }
+
+  @Test
   void withoutAKeyEachRequestIsAcceptedOnce() {
     assertThat(post(null, "{\"order\":{\"id\":\"a\"}}").status()).isEqualTo(202);
     assertThat(post(null, "{\"order\":{\"id\":\"a\"}}").replayed()).isFalse();
@@ -105,6 +154,15 @@ class IngestComponentTest {
         .isEqualTo(1);
     assertThat(registry.get("exactly.http.latency").tag("outcome", "accepted").timer().count())
         .isEqualTo(1);
+    assertThat(
+            registry.getMeters().stream()
+                .map(m -> m.getId().getName())
+                .collect(java.util.stream.Collectors.toSet()))
+        .as("exactly the meters the catalogue lists for http-ingest")
+        .isEqualTo(
+            dev.exactly.internal.Metric.of(dev.exactly.internal.Metric.C.HTTP).stream()
+                .map(dev.exactly.internal.Metric::meterName)
+                .collect(java.util.stream.Collectors.toSet()));
   }
 
   @Test
