@@ -3,7 +3,6 @@ package dev.exactly.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.exactly.FaultInjection;
@@ -24,11 +23,8 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,11 +40,8 @@ final class IngestEngine implements IdempotentIngest {
       new TypeReference<>() {};
 
   private final DataSource dataSource;
-  private final Map<String, Route> routes;
   private final IdempotencyTable table;
   private final Outbox outbox;
-  private final boolean requireKey;
-  private final String clientHeader;
   private final Duration retention;
   private final int maxBodyBytes;
   private final Duration inFlightWait;
@@ -59,15 +52,13 @@ final class IngestEngine implements IdempotentIngest {
   private final ObjectMapper json =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private final Problems problems = new Problems(json);
+  private final RequestCheck check;
   private volatile Dialect dialect;
 
   IngestEngine(IdempotentIngest.Builder b, Outbox outbox) {
     this.dataSource = b.dataSource;
-    this.routes = Map.copyOf(b.routes);
     this.table = new IdempotencyTable(b.table);
     this.outbox = outbox;
-    this.requireKey = b.requireKey;
-    this.clientHeader = b.clientHeader;
     this.retention = b.retention;
     this.maxBodyBytes = b.maxBodyBytes;
     this.inFlightWait = b.inFlightWait;
@@ -76,6 +67,8 @@ final class IngestEngine implements IdempotentIngest {
     this.faults = b.faults;
     this.dialect = b.database == null ? null : Dialect.of(b.database);
     this.metrics = new IngestMetrics(b.meterRegistry, b.table);
+    this.check =
+        new RequestCheck(b.routes, b.requireKey, b.clientHeader, b.maxBodyBytes, json, problems);
   }
 
   /** A response and how it ended, for the meters. */
@@ -107,104 +100,18 @@ final class IngestEngine implements IdempotentIngest {
   }
 
   private Answer answer(HttpRequest request) {
-    Route route = routes.get(request.path());
-    if (route == null) {
-      return rejected(404, "no-route", "Not found", "no route for path " + request.path());
+    RequestCheck.Result result = check.check(request);
+    if (result.refusal() != null) {
+      return new Answer(Outcome.REJECTED, result.refusal());
     }
-    if (!"POST".equals(request.method())) {
-      return new Answer(
-          Outcome.REJECTED,
-          problems.problem(
-              405,
-              "method-not-allowed",
-              "Method not allowed",
-              request.path() + " takes POST, not " + request.method(),
-              Map.of("Allow", "POST")));
-    }
-    String type = request.header("Content-Type").orElse("");
-    String media = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-    if (!media.equals("application/json") && !media.endsWith("+json")) {
-      return rejected(
-          415,
-          "unsupported-media-type",
-          "Unsupported media type",
-          "the body must be JSON with Content-Type: application/json, not '" + type + "'");
-    }
-    if (request.bodyLength() > maxBodyBytes) {
-      return rejected(
-          413,
-          "body-too-large",
-          "Content too large",
-          "the body is larger than the limit of " + maxBodyBytes + " bytes");
-    }
-    List<String> keyValues = request.headerValues(KEY_HEADER);
-    Optional<String> key = Optional.empty();
-    if (keyValues.isEmpty()) {
-      if (requireKey) {
-        return rejected(
-            400,
-            "idempotency-key-missing",
-            "Idempotency-Key missing",
-            request.path()
-                + " requires an Idempotency-Key header, e.g. Idempotency-Key: \"<uuid>\"");
-      }
-    } else if (keyValues.size() > 1) {
-      return rejected(
-          400, "idempotency-key-invalid", "Invalid Idempotency-Key", "send the header once");
-    } else {
-      StringBuilder why = new StringBuilder();
-      key = KeyHeader.parse(keyValues.get(0), why);
-      if (key.isEmpty()) {
-        return rejected(
-            400, "idempotency-key-invalid", "Invalid Idempotency-Key", "Idempotency-Key " + why);
-      }
-    }
-    String client = "";
-    if (key.isPresent() && clientHeader != null) {
-      client = request.header(clientHeader).map(String::strip).orElse("");
-      if (client.isEmpty() || client.length() > 255) {
-        return rejected(
-            400,
-            "client-missing",
-            "Client not named",
-            "a request with an Idempotency-Key must name its client in the header "
-                + clientHeader
-                + " (1 to 255 characters)");
-      }
-    }
-    JsonNode body;
-    try {
-      body = json.readTree(request.bodyUnsafe());
-    } catch (IOException e) {
-      return rejected(
-          400,
-          "malformed-json",
-          "Malformed JSON",
-          "the body is not valid JSON: " + firstLine(e.getMessage()));
-    }
-    if (body == null || body.isMissingNode()) {
-      return rejected(400, "malformed-json", "Malformed JSON", "the body is empty");
-    }
-    JsonNode keyNode = body.at(route.keyPointer());
-    if (keyNode.isMissingNode() || keyNode.isNull() || !keyNode.isValueNode()) {
-      return rejected(
-          400,
-          "key-field-missing",
-          "Key field missing",
-          "the body has no text or number at " + route.keyPointer() + ", the record key");
-    }
-    String recordKey = keyNode.asText();
-    String correlationId =
-        request
-            .header(CORRELATION_HEADER)
-            .map(String::strip)
-            .filter(
-                c ->
-                    !c.isEmpty()
-                        && c.length() <= 200
-                        && c.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f))
-            .orElseGet(() -> UUID.randomUUID().toString());
-    IngestContext context = new IngestContext(request, route, body, recordKey, key, correlationId);
+    RequestCheck.Checked passed = result.checked();
+    Route route = passed.route();
+    Optional<String> key = passed.key();
+    String client = passed.client();
+    String recordKey = passed.recordKey();
+    String correlationId = passed.correlationId();
+    IngestContext context =
+        new IngestContext(request, route, passed.body(), recordKey, key, correlationId);
     HttpResponse accepted = accepted(route, recordKey, correlationId);
     Connection connection;
     try {
@@ -397,7 +304,7 @@ final class IngestEngine implements IdempotentIngest {
   }
 
   private Answer unavailable(Exception e) {
-    log.warn("database unreachable, answered 503: {}", firstLine(e.getMessage()));
+    log.warn("database unreachable, answered 503: {}", Problems.firstLine(e.getMessage()));
     return new Answer(
         Outcome.UNAVAILABLE,
         problems.problem(
@@ -500,14 +407,5 @@ final class IngestEngine implements IdempotentIngest {
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "";
-    }
-    int nl = message.indexOf('\n');
-    String line = nl < 0 ? message : message.substring(0, nl);
-    return line.length() > 200 ? line.substring(0, 200) : line;
   }
 }

@@ -39,4 +39,14 @@ final class Problems {
       throw new IllegalStateException("a problem body could not be written", e);
     }
   }
+
+  /** The first line of a message, at most 200 characters: enough to name the problem. */
+  static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int nl = message.indexOf('\n');
+    String line = nl < 0 ? message : message.substring(0, nl);
+    return line.length() > 200 ? line.substring(0, 200) : line;
+  }
 }

@@ -132,6 +132,65 @@ class IngestComponentTest {
   }
 
   @Test
+  void everyBadInputIsRefusedWithItsStatusAndStoresNothing() throws Exception {
+    IdempotentIngest strict =
+        IdempotentIngest.builder()
+            .dataSource(dataSource())
+            .route("/orders", "orders", "/order/id")
+            .requireKey(true)
+            .clientHeader("X-Client")
+            .maxBodyBytes(100)
+            .build();
+    String good = "{\"order\":{\"id\":1}}";
+    Object[][] cases = {
+      {400, "POST", "/orders", "\"b1\"", "application/json", "{\"order\": "},
+      {400, "POST", "/orders", "\"b2\"", "application/json", "{\"x\":1}"},
+      {400, "POST", "/orders", "\"b3\"", "application/json", "{\"order\":{\"id\":null}}"},
+      {400, "POST", "/orders", "\"b4\"", "application/json", good + " trailing"},
+      {400, "POST", "/orders", null, "application/json", good},
+      {400, "POST", "/orders", "b6", "application/json", good},
+      {400, "POST", "/orders", "\"" + "x".repeat(256) + "\"", "application/json", good},
+      {413, "POST", "/orders", "\"b8\"", "application/json", "{\"p\":\"" + "x".repeat(100) + "\"}"},
+      {415, "POST", "/orders", "\"b9\"", "text/plain", good},
+      {404, "POST", "/other", "\"b10\"", "application/json", good},
+      {405, "GET", "/orders", "\"b11\"", "application/json", good},
+    };
+    for (Object[] c : cases) {
+      Map<String, String> headers = new java.util.HashMap<>();
+      headers.put("Content-Type", (String) c[4]);
+      headers.put("X-Client", "shop");
+      if (c[3] != null) {
+        headers.put("Idempotency-Key", (String) c[3]);
+      }
+      HttpResponse r =
+          strict.handle(
+              HttpRequest.of(
+                  (String) c[1],
+                  (String) c[2],
+                  headers,
+                  ((String) c[5]).getBytes(StandardCharsets.UTF_8)));
+      AbstractIngestTest.assertProblem(r, (Integer) c[0]);
+    }
+    HttpResponse noClient =
+        strict.handle(
+            HttpRequest.of(
+                "POST",
+                "/orders",
+                Map.of("Content-Type", "application/json", "Idempotency-Key", "\"b12\""),
+                good.getBytes(StandardCharsets.UTF_8)));
+    AbstractIngestTest.assertProblem(noClient, 400);
+    try (Connection c = DriverManager.getConnection(URL);
+        Statement s = c.createStatement();
+        java.sql.ResultSet rs =
+            s.executeQuery(
+                "SELECT (SELECT COUNT(*) FROM exactly_idempotency)"
+                    + " + (SELECT COUNT(*) FROM exactly_outbox)")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isZero();
+    }
+  }
+
+  @Test
   void withoutAKeyEachRequestIsAcceptedOnce() {
     assertThat(post(null, "{\"order\":{\"id\":\"a\"}}").status()).isEqualTo(202);
     assertThat(post(null, "{\"order\":{\"id\":\"a\"}}").replayed()).isFalse();
