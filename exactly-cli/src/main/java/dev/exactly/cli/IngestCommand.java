@@ -33,14 +33,18 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     header = "Publish HTTP requests to Kafka once per Idempotency-Key.",
     description = {
-      "Serves POST requests on the given routes; each accepted request is stored with its key",
-      "and published exactly once by the outbox relay running in this process. Retries get the",
-      "stored response (Idempotent-Replayed: true). Stops on Ctrl-C."
+      "Serves POST on each route. Each accepted request is stored with its key and",
+      "published exactly once by the outbox relay running in this process.",
+      "Retries get the stored response (Idempotent-Replayed: true). Stops on Ctrl-C."
     })
 final class IngestCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--bootstrap-server", required = true, description = "Kafka brokers, host:port")
+  @Option(
+      names = "--bootstrap-server",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "Kafka brokers, host:port")
   String bootstrapServer;
 
   @Option(
@@ -52,6 +56,7 @@ final class IngestCommand implements Callable<Integer> {
 
   @Option(
       names = "--jdbc-url",
+      paramLabel = "URL",
       description = "Database for keys and the outbox (default: an H2 file under --data)")
   String jdbcUrl;
 
@@ -64,12 +69,14 @@ final class IngestCommand implements Callable<Integer> {
 
   @Option(
       names = "--port",
+      paramLabel = "N",
       defaultValue = "8080",
       description = "HTTP port (default: 8080; 0 picks a free one)")
   int port;
 
   @Option(
       names = "--bind",
+      paramLabel = "ADDRESS",
       defaultValue = "127.0.0.1",
       description = "Address to listen on (default: 127.0.0.1)")
   String bind;
@@ -79,17 +86,20 @@ final class IngestCommand implements Callable<Integer> {
 
   @Option(
       names = "--client-header",
+      paramLabel = "NAME",
       description = "Header naming the client; keys are scoped per client (default: none)")
   String clientHeader;
 
   @Option(
       names = "--retention",
+      paramLabel = "DURATION",
       defaultValue = "PT24H",
       description = "How long keys are kept, ISO-8601 (default: PT24H)")
   Duration retention;
 
   @Option(
       names = "--command-config",
+      paramLabel = "FILE",
       description = "Kafka client properties file (SSL, SASL), passed through untouched")
   Path commandConfig;
 
