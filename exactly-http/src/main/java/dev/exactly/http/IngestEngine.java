@@ -74,6 +74,15 @@ final class IngestEngine implements IdempotentIngest {
   /** A response and how it ended, for the meters. */
   private record Answer(Outcome outcome, HttpResponse response) {}
 
+  /** The key's insert waited out {@code inFlightWait}: another request holds the key. */
+  private static final class KeyBusy extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    KeyBusy(SQLException cause) {
+      super("the key's row is locked by a request in flight", cause.getSQLState(), cause);
+    }
+  }
+
   /** A key's stored record. */
   private record Stored(String fingerprint, HttpResponse response) {}
 
@@ -159,6 +168,8 @@ final class IngestEngine implements IdempotentIngest {
       answer =
           Transactions.run(
               c, tx -> accept(tx, d, context, client, key, keyHash, fingerprint, accepted));
+    } catch (KeyBusy e) {
+      return inFlight(key);
     } catch (SQLException e) {
       SqlErrorKind kind = d.classify(e);
       if (kind == SqlErrorKind.DUPLICATE_KEY || kind == SqlErrorKind.SERIALIZATION_FAILURE) {
@@ -168,9 +179,6 @@ final class IngestEngine implements IdempotentIngest {
         if (stored.isPresent()) {
           return fromStored(stored.get(), fingerprint, key);
         }
-        return inFlight(key);
-      }
-      if (kind == SqlErrorKind.LOCK_TIMEOUT || kind == SqlErrorKind.DEADLOCK) {
         return inFlight(key);
       }
       throw e;
@@ -202,6 +210,19 @@ final class IngestEngine implements IdempotentIngest {
       ps.setBytes(7, accepted.body());
       ps.setLong(8, ticker.millis());
       ps.executeUpdate();
+    } catch (SQLException e) {
+      SqlErrorKind kind = d.classify(e);
+      if (kind == SqlErrorKind.LOCK_TIMEOUT || kind == SqlErrorKind.DEADLOCK) {
+        throw new KeyBusy(e);
+      }
+      throw e;
+    }
+    // The short wait is for the key's row only: a later lock (PostgreSQL's NOTIFY queue at commit
+    // under load) that timed out would otherwise pass for a duplicate in flight and answer 409.
+    if (d.database() == dev.exactly.jdbc.Database.POSTGRESQL) {
+      try (Statement s = tx.createStatement()) {
+        s.execute("SET LOCAL lock_timeout TO DEFAULT");
+      }
     }
     Savepoint beforeHook = hook == IngestHook.NONE ? null : tx.setSavepoint();
     try {
