@@ -43,5 +43,13 @@ public enum FaultPoint {
   /** Outbox relay: the Kafka transaction committed, before the relay's own bookkeeping. */
   RELAY_AFTER_COMMIT,
   /** Outbox relay: between deleting two cleanup batches. */
-  RELAY_MID_CLEANUP
+  RELAY_MID_CLEANUP,
+
+  /**
+   * HTTP ingest: the idempotency record and the outbox row are written, the database transaction is
+   * not committed.
+   */
+  HTTP_BEFORE_COMMIT,
+  /** HTTP ingest: the database transaction committed; the response is not yet sent. */
+  HTTP_AFTER_COMMIT
 }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       BrokerCommand.class,
       CopyCommand.class,
+      IngestCommand.class,
       LintCommand.class,
       TransactionsCommand.class
     })

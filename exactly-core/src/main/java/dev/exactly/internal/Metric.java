@@ -177,7 +177,29 @@ public enum Metric {
       "exactly.transactions.hanging.oldest.age",
       Type.GAUGE,
       "Seconds since the producer of the oldest of those transactions last wrote; 0 when none",
-      C.TRANSACTIONS);
+      C.TRANSACTIONS),
+
+  HTTP_REQUESTS(
+      "exactly.http.requests",
+      Type.COUNTER,
+      "Requests answered; tag outcome = accepted, replayed, in-flight, mismatch, rejected,"
+          + " unavailable or failed",
+      C.HTTP),
+  HTTP_REPLAYS(
+      "exactly.http.replays",
+      Type.COUNTER,
+      "Retries answered with the stored response of their key; nothing published again",
+      C.HTTP),
+  HTTP_CONFLICTS(
+      "exactly.http.conflicts",
+      Type.COUNTER,
+      "Keys refused: tag reason = in-flight (409) or mismatch (422, another payload)",
+      C.HTTP),
+  HTTP_LATENCY(
+      "exactly.http.latency",
+      Type.TIMER,
+      "Time to answer a request, database transaction included; tag outcome as for requests",
+      C.HTTP);
 
   /** The kind of meter. */
   public enum Type {
@@ -193,6 +215,7 @@ public enum Metric {
     public static final String CONSUMER = "idempotent-consumer";
     public static final String SINK = "db-sink";
     public static final String RELAY = "outbox-relay";
+    public static final String HTTP = "http-ingest";
 
     /** {@code exactly transactions find-hanging --watch}, which checks the whole cluster. */
     public static final String TRANSACTIONS = "transactions";

@@ -1,0 +1,211 @@
+package dev.exactly.cli;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.exactly.ConfigurationException;
+import dev.exactly.http.IdempotentIngest;
+import dev.exactly.http.IngestServer;
+import dev.exactly.http.Route;
+import dev.exactly.jdbc.outbox.OutboxRelay;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code exactly ingest}: an HTTP endpoint that accepts JSON with an Idempotency-Key and publishes
+ * each key's request to Kafka exactly once, through the outbox and its relay in this process.
+ */
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    header = "Publish HTTP requests to Kafka once per Idempotency-Key.",
+    description = {
+      "Serves POST on each route. Each accepted request is stored with its key and",
+      "published exactly once by the outbox relay running in this process.",
+      "Retries get the stored response (Idempotent-Replayed: true). Stops on Ctrl-C."
+    })
+final class IngestCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--bootstrap-server",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "Kafka brokers, host:port")
+  String bootstrapServer;
+
+  @Option(
+      names = "--route",
+      required = true,
+      paramLabel = "PATH=TOPIC:POINTER",
+      description = "A route, e.g. /api/orders=orders:/orderId (repeatable)")
+  List<String> routes = new ArrayList<>();
+
+  @Option(
+      names = "--jdbc-url",
+      paramLabel = "URL",
+      description = "Database for keys and the outbox (default: an H2 file under --data)")
+  String jdbcUrl;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      defaultValue = "exactly-ingest-data",
+      description = "Directory of the H2 database when no --jdbc-url (default: ${DEFAULT-VALUE})")
+  Path data;
+
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "8080",
+      description = "HTTP port (default: 8080; 0 picks a free one)")
+  int port;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDRESS",
+      defaultValue = "127.0.0.1",
+      description = "Address to listen on (default: 127.0.0.1)")
+  String bind;
+
+  @Option(names = "--require-key", description = "Refuse requests without Idempotency-Key (400)")
+  boolean requireKey;
+
+  @Option(
+      names = "--client-header",
+      paramLabel = "NAME",
+      description = "Header naming the client; keys are scoped per client (default: none)")
+  String clientHeader;
+
+  @Option(
+      names = "--retention",
+      paramLabel = "DURATION",
+      defaultValue = "PT24H",
+      description = "How long keys are kept, ISO-8601 (default: PT24H)")
+  Duration retention;
+
+  @Option(
+      names = "--command-config",
+      paramLabel = "FILE",
+      description = "Kafka client properties file (SSL, SASL), passed through untouched")
+  Path commandConfig;
+
+  /** Counted down when the command should stop; tests use it instead of Ctrl-C. */
+  final CountDownLatch stop = new CountDownLatch(1);
+
+  @Override
+  public Integer call() throws Exception {
+    if (port < 0 || port > 65535) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "Invalid value for option '--port': " + port + " (0 to 65535)");
+    }
+    IdempotentIngest.Builder builder = IdempotentIngest.builder();
+    try {
+      for (String r : routes) {
+        builder.route(Route.parse(r));
+      }
+    } catch (ConfigurationException | IllegalStateException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "Invalid value for option '--route': " + e.getMessage());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    String url = jdbcUrl;
+    if (url == null) {
+      Path dir = data.toAbsolutePath();
+      Files.createDirectories(dir);
+      // WRITE_DELAY=0: a commit is in the file before the 2xx goes out, so a kill loses no key.
+      url = "jdbc:h2:file:" + dir.resolve("ingest") + ";WRITE_DELAY=0";
+      out.printf("database: H2 file in %s%n", dir);
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setPoolName("exactly-ingest");
+    config.setMaximumPoolSize(20);
+    config.setConnectionTimeout(2_000);
+    HikariDataSource dataSource = new HikariDataSource(config);
+    OutboxRelay relay = null;
+    IngestServer server = null;
+    try {
+      if (clientHeader != null) {
+        builder.clientHeader(clientHeader);
+      }
+      IdempotentIngest ingest =
+          builder.dataSource(dataSource).requireKey(requireKey).retention(retention).build();
+      ingest.createTablesIfAbsent();
+      relay =
+          OutboxRelay.builder()
+              .dataSource(dataSource)
+              .kafkaProperties(kafkaProperties())
+              .name("exactly-ingest")
+              .createTopics(true)
+              .build();
+      relay.start();
+      server = IngestServer.builder().ingest(ingest).bind(bind).port(port).build();
+      server.start();
+      out.printf("listening on http://%s:%d%n", bind, server.port());
+      for (String r : routes) {
+        out.printf("  POST %s%n", r);
+      }
+      out.println("Press Ctrl-C to stop.");
+      out.flush();
+      OutboxRelay r = relay;
+      IngestServer s = server;
+      Thread hook =
+          new Thread(
+              () -> {
+                stop.countDown();
+                shutdown(s, r, dataSource);
+              },
+              "exactly-ingest-stop");
+      Runtime.getRuntime().addShutdownHook(hook);
+      stop.await();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        return 0; // Ctrl-C: the hook stops everything
+      }
+      shutdown(server, relay, dataSource);
+      return 0;
+    } catch (Exception e) {
+      shutdown(server, relay, dataSource);
+      throw e;
+    }
+  }
+
+  /** The server first, so no request is accepted that the relay would not see before it stops. */
+  private static void shutdown(IngestServer server, OutboxRelay relay, HikariDataSource pool) {
+    if (server != null) {
+      server.close();
+    }
+    if (relay != null) {
+      relay.close(Duration.ofSeconds(30));
+    }
+    pool.close();
+  }
+
+  private Map<String, Object> kafkaProperties() throws IOException {
+    Map<String, Object> props = new HashMap<>();
+    if (commandConfig != null) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(commandConfig)) {
+        p.load(r);
+      }
+      p.forEach((k, v) -> props.put(String.valueOf(k), v));
+    }
+    props.put("bootstrap.servers", bootstrapServer);
+    return props;
+  }
+}

@@ -1,0 +1,432 @@
+package dev.exactly.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.exactly.FaultInjection;
+import dev.exactly.FaultPoint;
+import dev.exactly.Ticker;
+import dev.exactly.http.IngestMetrics.Outcome;
+import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.jdbc.internal.SqlErrorKind;
+import dev.exactly.jdbc.internal.Transactions;
+import dev.exactly.jdbc.outbox.Outbox;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest: checks a request, then in one database transaction inserts the key's record (which
+ * takes the key's row lock, so a concurrent duplicate waits at most {@code inFlightWait} and then
+ * gets 409), runs the hook, writes the outbox row, and commits before it answers.
+ */
+final class IngestEngine implements IdempotentIngest {
+  private static final Logger log = LoggerFactory.getLogger(IngestEngine.class);
+  private static final TypeReference<LinkedHashMap<String, String>> HEADERS =
+      new TypeReference<>() {};
+
+  private final DataSource dataSource;
+  private final IdempotencyTable table;
+  private final Outbox outbox;
+  private final Duration retention;
+  private final int maxBodyBytes;
+  private final Duration inFlightWait;
+  private final IngestHook hook;
+  private final Ticker ticker;
+  private final FaultInjection faults;
+  private final IngestMetrics metrics;
+  private final ObjectMapper json =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private final Problems problems = new Problems(json);
+  private final RequestCheck check;
+  private volatile Dialect dialect;
+
+  IngestEngine(IdempotentIngest.Builder b, Outbox outbox) {
+    this.dataSource = b.dataSource;
+    this.table = new IdempotencyTable(b.table);
+    this.outbox = outbox;
+    this.retention = b.retention;
+    this.maxBodyBytes = b.maxBodyBytes;
+    this.inFlightWait = b.inFlightWait;
+    this.hook = b.hook;
+    this.ticker = b.ticker;
+    this.faults = b.faults;
+    this.dialect = b.database == null ? null : Dialect.of(b.database);
+    this.metrics = new IngestMetrics(b.meterRegistry, b.table);
+    this.check =
+        new RequestCheck(b.routes, b.requireKey, b.clientHeader, b.maxBodyBytes, json, problems);
+  }
+
+  /** A response and how it ended, for the meters. */
+  private record Answer(Outcome outcome, HttpResponse response) {}
+
+  /** The key's insert waited out {@code inFlightWait}: another request holds the key. */
+  private static final class KeyBusy extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    KeyBusy(SQLException cause) {
+      super("the key's row is locked by a request in flight", cause.getSQLState(), cause);
+    }
+  }
+
+  /** A key's stored record. */
+  private record Stored(String fingerprint, HttpResponse response) {}
+
+  @Override
+  public HttpResponse handle(HttpRequest request) {
+    long start = ticker.nanoTime();
+    Answer answer;
+    try {
+      answer = answer(request);
+    } catch (RuntimeException e) {
+      log.error("request {} {} failed; answered 500", request.method(), request.path(), e);
+      answer =
+          new Answer(
+              Outcome.FAILED,
+              problems.problem(
+                  500,
+                  "internal-error",
+                  "Internal server error",
+                  "the request failed inside the server and was not accepted; retry it with the"
+                      + " same Idempotency-Key"));
+    }
+    metrics.answered(answer.outcome(), ticker.nanoTime() - start);
+    return answer.response();
+  }
+
+  private Answer answer(HttpRequest request) {
+    RequestCheck.Result result = check.check(request);
+    if (result.refusal() != null) {
+      return new Answer(Outcome.REJECTED, result.refusal());
+    }
+    RequestCheck.Checked passed = result.checked();
+    Route route = passed.route();
+    Optional<String> key = passed.key();
+    String client = passed.client();
+    String recordKey = passed.recordKey();
+    String correlationId = passed.correlationId();
+    IngestContext context =
+        new IngestContext(request, route, passed.body(), recordKey, key, correlationId);
+    HttpResponse accepted = accepted(route, recordKey, correlationId);
+    Connection connection;
+    try {
+      connection = dataSource.getConnection();
+    } catch (SQLException | RuntimeException e) {
+      return unavailable(e);
+    }
+    try (Connection c = connection) {
+      Dialect d = dialect(c);
+      if (key.isEmpty()) {
+        try {
+          Transactions.run(c, tx -> publish(tx, context, accepted));
+        } catch (IngestRejection r) {
+          // Without a key there is nothing to store the refusal under: answer it, keep nothing.
+          return new Answer(
+              Outcome.REJECTED,
+              problems.problem(r.status(), "rejected", r.title(), r.getMessage()));
+        }
+        faults.reached(FaultPoint.HTTP_AFTER_COMMIT);
+        return new Answer(Outcome.ACCEPTED, accepted);
+      }
+      return keyed(c, d, context, client, key.get(), accepted);
+    } catch (SQLException e) {
+      return databaseFailed(e);
+    }
+  }
+
+  private Answer keyed(
+      Connection c,
+      Dialect d,
+      IngestContext context,
+      String client,
+      String key,
+      HttpResponse accepted)
+      throws SQLException {
+    String keyHash = Digests.keyHash(client, key);
+    String fingerprint = Digests.fingerprint(context.request());
+    // The common retry finds the record without taking any lock.
+    Optional<Stored> stored = select(c, keyHash);
+    if (stored.isPresent()) {
+      return fromStored(stored.get(), fingerprint, key);
+    }
+    Answer answer;
+    try {
+      answer =
+          Transactions.run(
+              c, tx -> accept(tx, d, context, client, key, keyHash, fingerprint, accepted));
+    } catch (KeyBusy e) {
+      return inFlight(key);
+    } catch (SQLException e) {
+      SqlErrorKind kind = d.classify(e);
+      if (kind == SqlErrorKind.DUPLICATE_KEY || kind == SqlErrorKind.SERIALIZATION_FAILURE) {
+        // The first request committed while this one waited for its row lock. A session under
+        // REPEATABLE READ or SERIALIZABLE reports that as a serialization failure instead.
+        stored = select(c, keyHash);
+        if (stored.isPresent()) {
+          return fromStored(stored.get(), fingerprint, key);
+        }
+        return inFlight(key);
+      }
+      throw e;
+    }
+    faults.reached(FaultPoint.HTTP_AFTER_COMMIT);
+    return answer;
+  }
+
+  private Answer accept(
+      Connection tx,
+      Dialect d,
+      IngestContext context,
+      String client,
+      String key,
+      String keyHash,
+      String fingerprint,
+      HttpResponse accepted)
+      throws SQLException {
+    try (Statement s = tx.createStatement()) {
+      s.execute(lockWait(d));
+    }
+    try (PreparedStatement ps = tx.prepareStatement(table.insert())) {
+      ps.setString(1, keyHash);
+      ps.setString(2, client);
+      ps.setString(3, key);
+      ps.setString(4, fingerprint);
+      ps.setInt(5, accepted.status());
+      ps.setBytes(6, headerBytes(accepted));
+      ps.setBytes(7, accepted.body());
+      ps.setLong(8, ticker.millis());
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      SqlErrorKind kind = d.classify(e);
+      if (kind == SqlErrorKind.LOCK_TIMEOUT || kind == SqlErrorKind.DEADLOCK) {
+        throw new KeyBusy(e);
+      }
+      throw e;
+    }
+    // The short wait is for the key's row only: a later lock (PostgreSQL's NOTIFY queue at commit
+    // under load) that timed out would otherwise pass for a duplicate in flight and answer 409.
+    if (d.database() == dev.exactly.jdbc.Database.POSTGRESQL) {
+      try (Statement s = tx.createStatement()) {
+        s.execute("SET LOCAL lock_timeout TO DEFAULT");
+      }
+    }
+    Savepoint beforeHook = hook == IngestHook.NONE ? null : tx.setSavepoint();
+    try {
+      publish(tx, context, accepted);
+    } catch (IngestRejection r) {
+      tx.rollback(beforeHook);
+      HttpResponse refused = problems.problem(r.status(), "rejected", r.title(), r.getMessage());
+      try (PreparedStatement ps = tx.prepareStatement(table.updateResponse())) {
+        ps.setInt(1, refused.status());
+        ps.setBytes(2, headerBytes(refused));
+        ps.setBytes(3, refused.body());
+        ps.setString(4, keyHash);
+        ps.executeUpdate();
+      }
+      faults.reached(FaultPoint.HTTP_BEFORE_COMMIT);
+      return new Answer(Outcome.REJECTED, refused);
+    }
+    return new Answer(Outcome.ACCEPTED, accepted);
+  }
+
+  /** The hook and the outbox row; the caller commits. */
+  private Answer publish(Connection tx, IngestContext context, HttpResponse accepted)
+      throws SQLException {
+    hook.inTransaction(tx, context);
+    Map<String, byte[]> headers = new LinkedHashMap<>();
+    headers.put(CORRELATION_HEADER, utf8(context.correlationId()));
+    context
+        .request()
+        .header(TRACEPARENT_HEADER)
+        .ifPresent(t -> headers.put(TRACEPARENT_HEADER, utf8(t)));
+    context.idempotencyKey().ifPresent(k -> headers.put(KEY_HEADER, utf8(k)));
+    outbox.write(
+        tx,
+        context.route().topic(),
+        utf8(context.recordKey()),
+        context.request().bodyUnsafe(),
+        headers);
+    faults.reached(FaultPoint.HTTP_BEFORE_COMMIT);
+    return new Answer(Outcome.ACCEPTED, accepted);
+  }
+
+  /**
+   * Bounds how long the key's insert waits for a concurrent transaction holding the same key: the
+   * wait ends in a lock timeout (409) or, when that transaction commits first, a duplicate key
+   * (replay).
+   */
+  private String lockWait(Dialect d) {
+    long ms = Math.max(1, inFlightWait.toMillis());
+    return switch (d.database()) {
+      case POSTGRESQL -> "SET LOCAL lock_timeout = '" + ms + "ms'";
+      case MARIADB -> "SET SESSION innodb_lock_wait_timeout = " + Math.max(1, (ms + 999) / 1000);
+      case H2 -> "SET LOCK_TIMEOUT " + ms;
+    };
+  }
+
+  private Optional<Stored> select(Connection c, String keyHash) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(table.select())) {
+      ps.setString(1, keyHash);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        Map<String, String> headers = json.readValue(rs.getBytes(3), HEADERS);
+        return Optional.of(
+            new Stored(rs.getString(1), new HttpResponse(rs.getInt(2), headers, rs.getBytes(4))));
+      } catch (IOException e) {
+        throw new SQLException("the stored headers of a key in " + table.name + " are not JSON", e);
+      }
+    }
+  }
+
+  private Answer fromStored(Stored stored, String fingerprint, String key) {
+    if (!stored.fingerprint().equals(fingerprint)) {
+      return new Answer(
+          Outcome.MISMATCH,
+          problems.problem(
+              422,
+              "idempotency-key-reused",
+              "Idempotency-Key reused",
+              "the key \""
+                  + key
+                  + "\" was used for a request with another method, path or body; use a new key"
+                  + " for a new request"));
+    }
+    return new Answer(
+        Outcome.REPLAYED, stored.response().withHeader(HttpResponse.REPLAYED_HEADER, "true"));
+  }
+
+  private Answer inFlight(String key) {
+    return new Answer(
+        Outcome.IN_FLIGHT,
+        problems.problem(
+            409,
+            "idempotency-key-in-flight",
+            "Request in progress",
+            "a request with the key \""
+                + key
+                + "\" is still being processed; retry later to get its response",
+            Map.of("Retry-After", "1")));
+  }
+
+  private Answer unavailable(Exception e) {
+    log.warn("database unreachable, answered 503: {}", Problems.firstLine(e.getMessage()));
+    return new Answer(
+        Outcome.UNAVAILABLE,
+        problems.problem(
+            503,
+            "database-unavailable",
+            "Service unavailable",
+            "the database cannot be reached; nothing was accepted. Retry with the same"
+                + " Idempotency-Key",
+            Map.of("Retry-After", "1")));
+  }
+
+  private Answer databaseFailed(SQLException e) {
+    Dialect d = dialect;
+    if (d == null
+        || d.isTransient(e)
+        || e instanceof java.sql.SQLTransientException
+        || e instanceof java.sql.SQLRecoverableException) {
+      return unavailable(e);
+    }
+    log.error("the database refused the request's transaction; answered 500", e);
+    return new Answer(
+        Outcome.FAILED,
+        problems.problem(
+            500,
+            "database-error",
+            "Internal server error",
+            "the database refused the request's transaction; nothing was accepted"));
+  }
+
+  private Answer rejected(int status, String type, String title, String detail) {
+    return new Answer(Outcome.REJECTED, problems.problem(status, type, title, detail));
+  }
+
+  private HttpResponse accepted(Route route, String recordKey, String correlationId) {
+    ObjectNode body = json.createObjectNode();
+    body.put("topic", route.topic());
+    body.put("key", recordKey);
+    body.put("correlationId", correlationId);
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", "application/json");
+    headers.put(CORRELATION_HEADER, correlationId);
+    try {
+      return new HttpResponse(202, headers, json.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private byte[] headerBytes(HttpResponse response) {
+    try {
+      return json.writeValueAsBytes(response.headers());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Dialect dialect(Connection c) throws SQLException {
+    Dialect d = dialect;
+    if (d == null) {
+      d = Dialect.of(c);
+      dialect = d;
+    }
+    return d;
+  }
+
+  @Override
+  public int maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  @Override
+  public void createTablesIfAbsent() throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement()) {
+      for (String ddl : table.create(dialect(c))) {
+        s.execute(ddl);
+      }
+      outbox.createTableIfAbsent(c);
+    }
+  }
+
+  @Override
+  public int purge() throws SQLException {
+    int deleted = 0;
+    long before = ticker.millis() - retention.toMillis();
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(table.purge(dialect(c)))) {
+      // Small statements, each its own transaction, so a purge never holds many row locks.
+      for (int round = 0; round < 1000; round++) {
+        ps.setLong(1, before);
+        int n = ps.executeUpdate();
+        deleted += n;
+        if (n < IdempotencyTable.PURGE_BATCH) {
+          break;
+        }
+      }
+    }
+    return deleted;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
