@@ -40,6 +40,9 @@ final class DedupMetrics {
    * the input topic's {@code retention.ms}, {@link #RETENTION_OK} when not, {@link
    * #RETENTION_UNKNOWN} before the check or when the topic's setting could not be read.
    */
+  /** Handlers running now (with concurrency, up to its value; else 0 or 1). */
+  final AtomicInteger handlersInFlight = new AtomicInteger();
+
   final AtomicInteger retentionCheck = new AtomicInteger(RETENTION_UNKNOWN);
 
   static final int RETENTION_UNKNOWN = -1;
@@ -72,6 +75,7 @@ final class DedupMetrics {
     completeErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "complete");
     releaseErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "release");
     extendErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "extend");
+    m.gauge(Metric.DEDUP_HANDLERS_IN_FLIGHT, handlersInFlight, AtomicInteger::get, "store", store);
     m.gauge(Metric.DEDUP_RETENTION_SHORT, retentionCheck, AtomicInteger::get, "store", store);
   }
 
