@@ -26,6 +26,7 @@ final class DedupMetrics {
   final Counter reclaims;
   final Counter handlerFailures;
   final Counter deadLettered;
+  final Timer handlerLatency;
   final Timer claimLatency;
   final Timer completeLatency;
   final Timer releaseLatency;
@@ -67,6 +68,7 @@ final class DedupMetrics {
     reclaims = m.counter(Metric.DEDUP_RECLAIMS, "store", store);
     handlerFailures = m.counter(Metric.HANDLER_FAILURES, "store", store);
     deadLettered = m.counter(Metric.DEAD_LETTERS, "store", store);
+    handlerLatency = m.timer(Metric.DEDUP_HANDLER_LATENCY, "store", store);
     claimLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "claim");
     completeLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "complete");
     releaseLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "release");

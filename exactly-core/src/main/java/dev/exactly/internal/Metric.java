@@ -93,6 +93,11 @@ public enum Metric {
       Type.GAUGE,
       "Handlers running now: up to the concurrency setting",
       C.CONSUMER),
+  DEDUP_HANDLER_LATENCY(
+      "exactly.dedup.handler.latency",
+      Type.TIMER,
+      "Time of one handler attempt, its remote call included",
+      C.CONSUMER),
   DEDUP_INFLIGHT_WAITS(
       "exactly.dedup.inflight.waits",
       Type.COUNTER,
