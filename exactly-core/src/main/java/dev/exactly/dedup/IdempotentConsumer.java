@@ -407,8 +407,8 @@ public final class IdempotentConsumer implements Component {
      * thread). Above 1, after each poll's claims (still one store round trip) the handlers of
      * different keys run concurrently (see {@link #ordering}), each key is marked done within a few
      * milliseconds of its effect, and a partition's offset is committed only up to its lowest
-     * record not yet done. The handler and the deserializers must then be thread-safe. Checked at
-     * build. A second call replaces the first.
+     * record not yet done. The handler and the duplicate listener must then be thread-safe. Checked
+     * at build. A second call replaces the first.
      */
     public Builder<K, V> concurrency(int concurrency) {
       this.concurrency = concurrency;
