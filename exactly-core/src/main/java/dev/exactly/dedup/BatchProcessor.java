@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -50,6 +51,9 @@ final class BatchProcessor<K, V> {
   private final FaultInjection faults;
   private final DeadLetterWarnings warnings;
 
+  /** With concurrency above 1, runs the handlers once claimed; null runs them here, in order. */
+  private final ConcurrentBatch<K, V> concurrent;
+
   // The batch in hand. The item that holds each key's claim: the first of the batch to use the key
   // (handle it, or leave it for the next poll); later records of the key follow its outcome.
   private final Map<String, Item<K, V>> holders = new LinkedHashMap<>();
@@ -63,6 +67,7 @@ final class BatchProcessor<K, V> {
       ItemReader<K, V> reader,
       PausedPartitions paused,
       LeaseRenewer renewer,
+      Executor executor,
       BooleanSupplier running) {
     this.s = s;
     this.consumer = consumer;
@@ -77,6 +82,10 @@ final class BatchProcessor<K, V> {
     this.store = s.store();
     this.faults = s.faults();
     this.warnings = new DeadLetterWarnings("idempotent consumer " + s.name(), s.ticker());
+    this.concurrent =
+        s.concurrency() > 1
+            ? new ConcurrentBatch<>(s, this, runner, renewer, ends, metrics, executor, running)
+            : null;
   }
 
   /**
@@ -117,6 +126,10 @@ final class BatchProcessor<K, V> {
             }
           }
         });
+    if (concurrent != null) {
+      concurrent.run(partitions);
+      return;
+    }
     boolean stopped = false;
     for (Map.Entry<TopicPartition, List<Item<K, V>>> e : partitions.entrySet()) {
       if (stopped) {
@@ -184,7 +197,7 @@ final class BatchProcessor<K, V> {
    * renewal the item and the rest of its partition are left instead, to be claimed afresh on the
    * next poll: every handler starts with at least half a lease ahead of it.
    */
-  private boolean leaseHalfGone() {
+  boolean leaseHalfGone() {
     return s.ticker().nanoTime() - renewer.renewedAtNanos() >= s.lease().toNanos() / 2;
   }
 
@@ -237,6 +250,12 @@ final class BatchProcessor<K, V> {
   private void waitForLease(
       TopicPartition tp, List<Item<K, V>> items, int i, Claim.InFlight inFlight) {
     metrics.inFlightWaits.increment();
+    leaveFrom(tp, items, i);
+    pauseFor(tp, inFlight);
+  }
+
+  /** Pauses the partition until another holder's lease ends; engine thread. */
+  void pauseFor(TopicPartition tp, Claim.InFlight inFlight) {
     long now = paused.nowMillis();
     long wait =
         Math.min(
@@ -250,9 +269,8 @@ final class BatchProcessor<K, V> {
         s.name(),
         tp,
         wait,
-        items.get(i).dedupKey,
+        inFlight.key(),
         inFlight.leaseExpiry());
-    leaveFrom(tp, items, i);
     paused.pause(consumer, tp, now + wait);
   }
 
@@ -273,7 +291,7 @@ final class BatchProcessor<K, V> {
     }
   }
 
-  private void seekTo(TopicPartition tp, long offset) {
+  void seekTo(TopicPartition tp, long offset) {
     try {
       consumer.seek(tp, offset);
     } catch (IllegalStateException notAssigned) {
@@ -285,6 +303,11 @@ final class BatchProcessor<K, V> {
     metrics.recordsIn.increment();
     metrics.duplicatesSkipped.increment();
     done(tp, item, Item.Outcome.SKIPPED);
+    skipped(item, result);
+  }
+
+  /** Tells the duplicate listener; with concurrency called from a worker. */
+  void skipped(Item<K, V> item, Optional<StoredResult> result) {
     try {
       s.onDuplicate().onDuplicate(item.handlerRecord(), result);
     } catch (RuntimeException e) {
@@ -293,7 +316,7 @@ final class BatchProcessor<K, V> {
   }
 
   /** Writes the item to the dead-letter topic; false only when stopping came first. */
-  private boolean deadLetter(Item<K, V> item) {
+  synchronized boolean deadLetter(Item<K, V> item) {
     try {
       boolean written =
           deadLetters.send(
@@ -343,11 +366,16 @@ final class BatchProcessor<K, V> {
   }
 
   private void commit() {
-    if (nextOffsets.isEmpty()) {
+    commit(nextOffsets);
+  }
+
+  /** Commits {@code next} offsets; engine thread. */
+  void commit(Map<TopicPartition, Long> nextByPartition) {
+    if (nextByPartition.isEmpty()) {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    nextOffsets.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
+    nextByPartition.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
     try {
       consumer.commitSync(offsets);
     } catch (CommitFailedException | RebalanceInProgressException e) {

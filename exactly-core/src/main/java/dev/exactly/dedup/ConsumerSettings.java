@@ -2,6 +2,7 @@ package dev.exactly.dedup;
 
 import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
+import dev.exactly.Ordering;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.Failures;
@@ -12,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -43,7 +45,10 @@ record ConsumerSettings<K, V>(
     Ticker ticker,
     FaultInjection faults,
     Duration pollTimeout,
-    StartPolicy start) {
+    StartPolicy start,
+    int concurrency,
+    Ordering ordering,
+    Executor executor) {
 
   /** {@code groupId/instanceId}: how logs, threads and client ids name this consumer. */
   String name() {
@@ -108,6 +113,18 @@ record ConsumerSettings<K, V>(
               + IdempotentConsumer.DEFAULT_LEASE
               + ")");
     }
+    if (b.concurrency < 1 || b.concurrency > MAX_CONCURRENCY) {
+      throw new ConfigurationException(
+          "dedup.concurrency",
+          b.concurrency,
+          "must be 1.."
+              + MAX_CONCURRENCY
+              + "; 1 runs one record at a time, n runs up to n keys' handlers at once");
+    }
+    if (b.ordering == null) {
+      throw new ConfigurationException(
+          "dedup.ordering", null, "is required: pass Ordering.KEY, PARTITION or UNORDERED");
+    }
     String namespace = b.keyNamespace == null ? groupId : b.keyNamespace;
     if (namespace.isEmpty() || namespace.length() > 128) {
       throw new ConfigurationException(
@@ -169,7 +186,10 @@ record ConsumerSettings<K, V>(
         b.ticker,
         b.faults,
         b.pollTimeout,
-        b.start);
+        b.start,
+        b.concurrency,
+        b.ordering,
+        b.executor);
   }
 
   private static String groupId(IdempotentConsumer.Builder<?, ?> b) {
@@ -211,6 +231,9 @@ record ConsumerSettings<K, V>(
   /**
    * The shortest lease: renewals every third of it must fit a store round trip with its retries.
    */
+  /** More tasks than this would only queue on the store and the poll's records. */
+  static final int MAX_CONCURRENCY = 4096;
+
   static final Duration MIN_LEASE = Duration.ofSeconds(1);
 
   private static void positive(String key, Duration d) {

@@ -26,6 +26,7 @@ final class DedupMetrics {
   final Counter reclaims;
   final Counter handlerFailures;
   final Counter deadLettered;
+  final Timer handlerLatency;
   final Timer claimLatency;
   final Timer completeLatency;
   final Timer releaseLatency;
@@ -40,6 +41,9 @@ final class DedupMetrics {
    * the input topic's {@code retention.ms}, {@link #RETENTION_OK} when not, {@link
    * #RETENTION_UNKNOWN} before the check or when the topic's setting could not be read.
    */
+  /** Handlers running now (with concurrency, up to its value; else 0 or 1). */
+  final AtomicInteger handlersInFlight = new AtomicInteger();
+
   final AtomicInteger retentionCheck = new AtomicInteger(RETENTION_UNKNOWN);
 
   static final int RETENTION_UNKNOWN = -1;
@@ -64,6 +68,7 @@ final class DedupMetrics {
     reclaims = m.counter(Metric.DEDUP_RECLAIMS, "store", store);
     handlerFailures = m.counter(Metric.HANDLER_FAILURES, "store", store);
     deadLettered = m.counter(Metric.DEAD_LETTERS, "store", store);
+    handlerLatency = m.timer(Metric.DEDUP_HANDLER_LATENCY, "store", store);
     claimLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "claim");
     completeLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "complete");
     releaseLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "release");
@@ -72,6 +77,7 @@ final class DedupMetrics {
     completeErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "complete");
     releaseErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "release");
     extendErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "extend");
+    m.gauge(Metric.DEDUP_HANDLERS_IN_FLIGHT, handlersInFlight, AtomicInteger::get, "store", store);
     m.gauge(Metric.DEDUP_RETENTION_SHORT, retentionCheck, AtomicInteger::get, "store", store);
   }
 

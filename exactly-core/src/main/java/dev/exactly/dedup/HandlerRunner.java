@@ -7,6 +7,7 @@ import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.Failures;
 import dev.exactly.internal.Waits;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,16 +75,21 @@ final class HandlerRunner<K, V> {
     IdempotentRecord<K, V> record = item.handlerRecord();
     for (int attempt = 1; ; attempt++) {
       item.attempts = attempt;
+      long startedAt = ticker.nanoTime();
       try {
         if (transactionalHandler != null) {
-          return runInTransaction(item, record);
+          Result r = runInTransaction(item, record);
+          metrics.handlerLatency.record(ticker.nanoTime() - startedAt, TimeUnit.NANOSECONDS);
+          return r;
         }
         item.result = handler.handle(record);
+        metrics.handlerLatency.record(ticker.nanoTime() - startedAt, TimeUnit.NANOSECONDS);
         // Inside the try: a crash test's runtime exception here counts as the handler's failure.
         faults.reached(FaultPoint.CONSUMER_AFTER_EFFECT);
         return Result.SUCCEEDED;
       } catch (Exception e) {
         item.result = null;
+        metrics.handlerLatency.record(ticker.nanoTime() - startedAt, TimeUnit.NANOSECONDS);
         metrics.handlerFailures.increment();
         boolean nonRetriable = failures.isNonRetriable(e);
         if (nonRetriable || !retry.canRetryAfter(attempt)) {

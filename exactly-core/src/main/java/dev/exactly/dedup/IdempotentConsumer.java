@@ -5,6 +5,7 @@ import dev.exactly.ComponentState;
 import dev.exactly.ConfigurationException;
 import dev.exactly.FaultInjection;
 import dev.exactly.NonRetriableException;
+import dev.exactly.Ordering;
 import dev.exactly.RetryPolicy;
 import dev.exactly.Ticker;
 import dev.exactly.internal.Lifecycle;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -216,6 +218,9 @@ public final class IdempotentConsumer implements Component {
     FaultInjection faults = FaultInjection.NONE;
     Duration pollTimeout = Duration.ofMillis(200);
     StartPolicy start = StartPolicy.DEFAULT;
+    int concurrency = 1;
+    Ordering ordering = Ordering.KEY;
+    Executor executor;
 
     private Builder(Map<String, ?> kafkaProperties) {
       this.kafkaProperties = Map.copyOf(Objects.requireNonNull(kafkaProperties, "kafkaProperties"));
@@ -397,6 +402,40 @@ public final class IdempotentConsumer implements Component {
      * Where the meters go; default a private registry nobody reads (never Micrometer's global one).
      * Called twice, the last value wins.
      */
+    /**
+     * How many handlers may run at once; default 1 (one record at a time, on the consumer's
+     * thread). Above 1, after each poll's claims (still one store round trip) the handlers of
+     * different keys run concurrently (see {@link #ordering}), each key is marked done within a few
+     * milliseconds of its effect, and a partition's offset is committed only up to its lowest
+     * record not yet done. The handler and the duplicate listener must then be thread-safe. Checked
+     * at build. A second call replaces the first.
+     */
+    public Builder<K, V> concurrency(int concurrency) {
+      this.concurrency = concurrency;
+      return this;
+    }
+
+    /**
+     * Which records keep their order when {@link #concurrency} is above 1; default {@link
+     * Ordering#KEY}: one key's records run one after the other, in offset order. A second call
+     * replaces the first.
+     */
+    public Builder<K, V> ordering(Ordering ordering) {
+      this.ordering = ordering;
+      return this;
+    }
+
+    /**
+     * Where handlers run when {@link #concurrency} is above 1; default a pool of {@code
+     * concurrency} threads the consumer owns and shuts down on close. Java 21 users may pass {@code
+     * Executors.newVirtualThreadPerTaskExecutor()}; the consumer never shuts a given executor down.
+     * At most {@code concurrency} tasks run on it at once. A second call replaces the first.
+     */
+    public Builder<K, V> executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
     public Builder<K, V> meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
       return this;

@@ -9,6 +9,10 @@ import dev.exactly.internal.Waits;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -45,6 +49,12 @@ final class IdempotentEngine<K, V> {
   private final LeaseRenewer renewer;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
 
+  /** Where handlers run with concurrency above 1; null runs them on the engine thread. */
+  private final Executor executor;
+
+  /** The pool this consumer made (no executor given), shut down with it; else null. */
+  private final ExecutorService ownPool;
+
   /** Whether Kafka has assigned this instance partitions (even none) since it started. */
   private boolean assigned;
 
@@ -59,6 +69,22 @@ final class IdempotentEngine<K, V> {
     this.reader = new ItemReader<>(s);
     this.paused = new PausedPartitions(s.ticker());
     this.renewer = new LeaseRenewer(s, metrics);
+    if (s.concurrency() > 1 && s.executor() == null) {
+      AtomicInteger n = new AtomicInteger();
+      ownPool =
+          Executors.newFixedThreadPool(
+              s.concurrency(),
+              r -> {
+                Thread t =
+                    new Thread(r, "exactly-dedup-handler-" + s.name() + "-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      executor = ownPool;
+    } else {
+      ownPool = null;
+      executor = s.executor();
+    }
   }
 
   private boolean running() {
@@ -97,6 +123,10 @@ final class IdempotentEngine<K, V> {
       lifecycle.fail(t);
     } finally {
       renewer.close();
+      if (ownPool != null) {
+        // Every batch has ended before this point: nothing is running on it.
+        ownPool.shutdownNow();
+      }
       reader.close();
       log.info("idempotent consumer {} stopped", s.name());
       lifecycle.terminated();
@@ -139,7 +169,8 @@ final class IdempotentEngine<K, V> {
     try {
       poll(
           c,
-          new BatchProcessor<>(s, c, deadLetters, metrics, reader, paused, renewer, this::running));
+          new BatchProcessor<>(
+              s, c, deadLetters, metrics, reader, paused, renewer, executor, this::running));
       return true;
     } catch (UnreleasedInstanceIdException e) {
       if (assigned) {

@@ -62,6 +62,16 @@ final class Item<K, V> {
    */
   boolean completed;
 
+  /**
+   * With concurrency: whether the record's outcome is durable (its key completed in the store,
+   * skipped as done, or dead-lettered), so the partition's offset may pass it. Set by a worker or
+   * the completer, read by the engine thread.
+   */
+  volatile boolean settled;
+
+  /** With concurrency: the earlier record of the same key in the batch this one was skipped for. */
+  Item<K, V> follows;
+
   private Item(
       ConsumerRecord<byte[], byte[]> raw,
       ConsumerRecord<K, V> record,
@@ -108,6 +118,11 @@ final class Item<K, V> {
   /** Whether the batch must give its claim back: the key's effect did not complete here. */
   boolean mustRelease() {
     return claimed() != null && (outcome == Outcome.DEAD_LETTERED || outcome == Outcome.LEFT);
+  }
+
+  /** Whether the partition's committed offset may pass this record. */
+  boolean done() {
+    return settled || (follows != null && follows.settled);
   }
 
   IdempotentRecord<K, V> handlerRecord() {

@@ -88,6 +88,16 @@ public enum Metric {
       Type.COUNTER,
       "Records skipped because their key's effect already completed",
       C.CONSUMER),
+  DEDUP_HANDLERS_IN_FLIGHT(
+      "exactly.dedup.handlers.inflight",
+      Type.GAUGE,
+      "Handlers running now: up to the concurrency setting",
+      C.CONSUMER),
+  DEDUP_HANDLER_LATENCY(
+      "exactly.dedup.handler.latency",
+      Type.TIMER,
+      "Time of one handler attempt, its remote call included",
+      C.CONSUMER),
   DEDUP_INFLIGHT_WAITS(
       "exactly.dedup.inflight.waits",
       Type.COUNTER,

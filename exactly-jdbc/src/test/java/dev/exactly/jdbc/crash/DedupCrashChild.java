@@ -28,7 +28,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *
  * <p>Args: bootstrap topic group effectsUri jdbcUrl table relay(true|false) crashPoint(none|
  * after-effect|after-complete) crashAt(n-th occurrence) leaseMillis (0 for the consumer's default)
- * [protocol (a {@link GroupProtocol} value, classic by default)]
+ * [protocol (a {@link GroupProtocol} value, classic by default) [concurrency (1) maxPollRecords
+ * (20) handlerDelayMillis (0) instanceId (crash-child)]]
  */
 public final class DedupCrashChild {
   public static final String MARKER = "CRASH-POINT ";
@@ -48,10 +49,14 @@ public final class DedupCrashChild {
     int crashAt = Integer.parseInt(args[8]);
     long leaseMillis = Long.parseLong(args[9]);
     GroupProtocol protocol = GroupProtocol.of(args.length > 10 ? args[10] : "classic");
+    int concurrency = args.length > 11 ? Integer.parseInt(args[11]) : 1;
+    int maxPollRecords = args.length > 12 ? Integer.parseInt(args[12]) : 20;
+    long delayMillis = args.length > 13 ? Long.parseLong(args[13]) : 0;
+    String instanceId = args.length > 14 ? args[14] : "crash-child";
 
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(jdbcUrl);
-    hc.setMaximumPoolSize(2);
+    hc.setMaximumPoolSize(4);
     HikariDataSource ds = new HikariDataSource(hc);
     JdbcDedupStore store = JdbcDedupStore.builder(ds).table(table).build();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -59,8 +64,8 @@ public final class DedupCrashChild {
 
     AtomicInteger effectsSeen = new AtomicInteger();
     AtomicInteger completesSeen = new AtomicInteger();
-    // The handler and the fault points run on the consumer's one thread: CONSUMER_AFTER_EFFECT
-    // follows the handler run that stored its record's value here.
+    // With concurrency 1 the handler and the fault points run on the consumer's one thread:
+    // CONSUMER_AFTER_EFFECT follows the handler run that stored its record's value here.
     AtomicReference<String> lastEffect = new AtomicReference<>();
     FaultInjection faults =
         point -> {
@@ -76,17 +81,21 @@ public final class DedupCrashChild {
         };
 
     IdempotentConsumer.Builder<String, String> builder =
-        IdempotentConsumer.builder(kafkaProperties(bootstrap, protocol))
+        IdempotentConsumer.builder(kafkaProperties(bootstrap, protocol, maxPollRecords, instanceId))
             // The test's dead-letter topics are created at start.
             .createTopics(true)
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
             .dedupKey(DedupKey.recordKey())
             .store(store)
-            .instanceId("crash-child")
+            .instanceId(instanceId)
+            .concurrency(concurrency)
             .faults(faults)
             .handler(
                 r -> {
+                  if (delayMillis > 0) {
+                    Thread.sleep(delayMillis); // a slow remote service
+                  }
                   HttpRequest.Builder req =
                       HttpRequest.newBuilder(effects)
                           .timeout(Duration.ofSeconds(10))
@@ -112,13 +121,14 @@ public final class DedupCrashChild {
     Thread.currentThread().join();
   }
 
-  private static Map<String, Object> kafkaProperties(String bootstrap, GroupProtocol protocol) {
+  private static Map<String, Object> kafkaProperties(
+      String bootstrap, GroupProtocol protocol, int maxPollRecords, String instanceId) {
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", bootstrap);
-    props.put("max.poll.records", 20);
+    props.put("max.poll.records", maxPollRecords);
     // Static membership: a restarted child takes its dead predecessor's place at once (classic)
     // or once the broker has ended the dead one's session (consumer), not after a rebalance.
-    props.put("group.instance.id", "crash-child");
+    props.put("group.instance.id", instanceId);
     protocol.applyTo(props);
     if (protocol.isClassic()) {
       // The consumer protocol refuses these: the broker sets the session.

@@ -60,6 +60,9 @@ class DedupCrashTest {
   private final String group = "crash-g-" + run;
   private final String table = "dedup_crash_" + run;
 
+  /** Inputs of the test; {@link #RECORDS} unless a test needs more work to kill into. */
+  private int inputCount = RECORDS;
+
   private List<Input> produceInputs() {
     KAFKA.broker().createTopic(topic, 3);
     List<Input> inputs = new ArrayList<>();
@@ -69,7 +72,7 @@ class DedupCrashTest {
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
       List<ProducerRecord<String, String>> records = new ArrayList<>();
-      for (int i = 0; i < RECORDS; i++) {
+      for (int i = 0; i < inputCount; i++) {
         String id = "in-" + i;
         inputs.add(new Input(id, id, 0));
         records.add(new ProducerRecord<>(topic, id, id));
@@ -82,6 +85,12 @@ class DedupCrashTest {
   /** The group protocol the children ask for; classic unless a test chooses. */
   private GroupProtocol protocol = GroupProtocol.CLASSIC;
 
+  /** The children's handler concurrency, poll size and handler delay; serial by default. */
+  private int concurrency = 1;
+
+  private int maxPollRecords = 20;
+  private long delayMillis = 0;
+
   private ChildProcess child(CountingHttpServer server, boolean relay, String point, int at) {
     return child(server, relay, point, at, LEASE);
   }
@@ -89,8 +98,18 @@ class DedupCrashTest {
   /** A child on {@code lease}; {@link Duration#ZERO} for the consumer's default. */
   private ChildProcess child(
       CountingHttpServer server, boolean relay, String point, int at, Duration lease) {
+    return child(server, relay, point, at, lease, "crash-child");
+  }
+
+  private ChildProcess child(
+      CountingHttpServer server,
+      boolean relay,
+      String point,
+      int at,
+      Duration lease,
+      String instanceId) {
     return ChildProcess.builder(DedupCrashChild.class)
-        .name("dedup-child-" + point + "-" + at)
+        .name("dedup-child-" + instanceId + "-" + point + "-" + at)
         .jvmArgs("-Xmx160m", "-XX:TieredStopAtLevel=1")
         .args(
             KAFKA.broker().bootstrapServers(),
@@ -103,7 +122,11 @@ class DedupCrashTest {
             point,
             Integer.toString(at),
             Long.toString(lease.toMillis()),
-            protocol.value())
+            protocol.value(),
+            Integer.toString(concurrency),
+            Integer.toString(maxPollRecords),
+            Long.toString(delayMillis),
+            instanceId)
         .start();
   }
 
@@ -121,7 +144,12 @@ class DedupCrashTest {
   /** Runs a child to a random moment of its work and SIGKILLs it there, with inputs left. */
   private void killAtRandom(CountingHttpServer server, boolean relay, long seed)
       throws TimeoutException {
-    try (ChildProcess c = child(server, relay, "none", 0)) {
+    killAtRandom(server, relay, seed, "crash-child");
+  }
+
+  private void killAtRandom(CountingHttpServer server, boolean relay, long seed, String instanceId)
+      throws TimeoutException {
+    try (ChildProcess c = child(server, relay, "none", 0, LEASE, instanceId)) {
       c.awaitOutput(DedupCrashChild.STARTED, Duration.ofSeconds(60));
       // The moment is counted in requests, not in time: effects come a few ms apart, so a random
       // time could fall after the work, or while the only partition left waits out a lease.
@@ -133,7 +161,7 @@ class DedupCrashTest {
       c.kill();
       assertThat(server.effectCounts().size())
           .as("the random kill hit a consumer with inputs left")
-          .isLessThan(RECORDS);
+          .isLessThan(inputCount);
     }
   }
 
@@ -144,7 +172,7 @@ class DedupCrashTest {
           .atMost(Duration.ofSeconds(180))
           .failFast("the child died; see " + c.output(), () -> !c.isAlive())
           .pollInterval(Duration.ofMillis(200))
-          .until(() -> server.effectCounts().size() == RECORDS);
+          .until(() -> server.effectCounts().size() == inputCount);
     }
   }
 
@@ -188,6 +216,61 @@ class DedupCrashTest {
       assertThat(report.duplicated()).containsKey(crashedId);
       // Only records whose effect ran in the killed batch can repeat: at most one poll batch.
       assertThat(report.duplicated().size()).isBetween(1, 20);
+    }
+  }
+
+  /**
+   * Concurrency 8, two instances, each SIGKILLed once at a random moment while the other works on:
+   * with the key relayed every effect happens exactly once, and each key's effects keep their input
+   * order (one effect per key here, so the checker's count is the proof).
+   */
+  @Test
+  void withConcurrencyAndTwoInstancesRandomKillsKeepEveryEffectExactlyOnce() throws Exception {
+    concurrency = 8;
+    maxPollRecords = 100;
+    // Enough work (about 6 s for two instances) that both kills land with inputs left.
+    inputCount = 2000;
+    delayMillis = 50;
+    List<Input> inputs = produceInputs();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.HONOUR_KEY);
+        ChildProcess b = child(server, true, "none", 0, LEASE, "crash-b")) {
+      killAtRandom(server, true, 7, "crash-a");
+      killAtRandom(server, true, 11, "crash-a");
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .failFast("the child died; see " + b.output(), () -> !b.isAlive())
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> server.effectCounts().size() == inputCount);
+      new ExactlyOnceChecker(inputs).check(new HttpEffects(server)).assertExactlyOnce();
+    }
+  }
+
+  /**
+   * Concurrency 8 with a downstream that ignores the key and a 20 ms effect: a SIGKILL repeats only
+   * the effects in flight (at most 8 running) or awaiting the completer's next flush (a few ms, so
+   * at most about one more each), never the poll batch of 100.
+   */
+  @Test
+  void withConcurrencyAKillRepeatsAtMostTheEffectsInFlight() throws Exception {
+    concurrency = 8;
+    maxPollRecords = 100;
+    delayMillis = 20;
+    List<Input> inputs = produceInputs();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY)) {
+      killAtRandom(server, false, 42, "crash-child");
+      int before = server.effects().size();
+      finish(server, false);
+      CheckReport report = new ExactlyOnceChecker(inputs).check(new HttpEffects(server));
+      assertThat(report.lost()).isEmpty();
+      System.out.println(
+          "CONCURRENT-KILL effects before the kill "
+              + before
+              + ", repeated "
+              + report.duplicated().size());
+      assertThat(report.duplicated().size())
+          .as("repeats after one kill: at most the handlers in flight and their pending flush")
+          .isLessThanOrEqualTo(2 * concurrency)
+          .isLessThan(maxPollRecords);
     }
   }
 
@@ -250,7 +333,7 @@ class DedupCrashTest {
         await()
             .atMost(Duration.ofSeconds(180))
             .pollInterval(Duration.ofMillis(200))
-            .until(() -> server.effectCounts().size() == RECORDS);
+            .until(() -> server.effectCounts().size() == inputCount);
       }
       CheckReport report = new ExactlyOnceChecker(inputs).check(new HttpEffects(server));
       assertThat(report.lost()).isEmpty();
