@@ -169,32 +169,26 @@ final class ProcessorEngine<K, V, OK, OV> implements ExactlyOnceProcessor {
       while (running()) {
         try {
           loop.pollOnce();
+          continue;
         } catch (UnreleasedInstanceIdException e) {
           if (!lifecycle.is(ComponentState.STARTING)) {
             throw e; // a live member holds this instance id: another instance runs as this one
           }
-          loop.close();
-          closeConsumerQuietly(consumer);
-          consumer = null;
-          if (!rejoin.awaitNextAttempt(this::running)) {
-            break;
-          }
-          consumer = new KafkaConsumer<>(settings.consumerProperties());
-          loop = loop(consumer);
         } catch (FencedInstanceIdException e) {
           if (!rejoin.rejoinAfterFence(e)) {
             throw e;
           }
           loop.abandon();
-          loop.close();
-          closeConsumerQuietly(consumer);
-          consumer = null;
-          if (!rejoin.awaitNextAttempt(this::running)) {
-            break;
-          }
-          consumer = new KafkaConsumer<>(settings.consumerProperties());
-          loop = loop(consumer);
         }
+        // This consumer is unusable: join again with a new one.
+        loop.close();
+        closeConsumerQuietly(consumer);
+        consumer = null;
+        if (!rejoin.awaitNextAttempt(this::running)) {
+          break;
+        }
+        consumer = new KafkaConsumer<>(settings.consumerProperties());
+        loop = loop(consumer);
       }
       loop.finish(pastCloseDeadline());
       lifecycle.tryMoveTo(ComponentState.CLOSED);
