@@ -28,7 +28,9 @@ public record Column(String name, Type type, int length, boolean nullable) {
     /** A 32-bit integer. */
     INT,
     /** Bytes of any length up to a few megabytes (payloads, stored results). */
-    BYTES
+    BYTES,
+    /** Text of any length up to a few megabytes (JSON documents), readable in SQL as a string. */
+    DOCUMENT
   }
 
   public Column {
@@ -58,5 +60,9 @@ public record Column(String name, Type type, int length, boolean nullable) {
 
   public static Column bytes(String name, boolean nullable) {
     return new Column(name, Type.BYTES, 0, nullable);
+  }
+
+  public static Column document(String name, boolean nullable) {
+    return new Column(name, Type.DOCUMENT, 0, nullable);
   }
 }

@@ -110,6 +110,15 @@ public sealed interface Dialect permits PostgreSqlDialect, MariaDbDialect, H2Dia
   String upsert(String table, List<String> columns, List<String> keyColumns, int rows);
 
   /**
+   * Like {@link #upsert}, but the numeric {@code addColumn} of an existing row becomes its old
+   * value plus the new row's value, in the one statement: a count of the records applied to each
+   * row that a repeated write would show. {@code addColumn} must be among {@code columns} and not a
+   * key.
+   */
+  String upsertAdding(
+      String table, List<String> columns, List<String> keyColumns, String addColumn, int rows);
+
+  /**
    * Like {@link #upsert}, but an existing row is overwritten only when its {@code staleColumn} is
    * at most the new row's {@code nowColumn} (both numeric), atomically in the one statement: take
    * over an expired lease, replace an expired entry. Both columns must be among {@code columns} and

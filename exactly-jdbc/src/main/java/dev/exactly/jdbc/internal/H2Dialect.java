@@ -61,6 +61,24 @@ final class H2Dialect implements Dialect {
   }
 
   @Override
+  public String upsertAdding(
+      String table, List<String> columns, List<String> keyColumns, String addColumn, int rows) {
+    Sql.check(table, columns, keyColumns);
+    Sql.checkAdding(columns, keyColumns, addColumn);
+    // The source rows are untyped parameters: the cast gives the addition a numeric type.
+    return mergeUsing(table, columns, keyColumns, rows)
+        + " WHEN MATCHED THEN UPDATE SET "
+        + Sql.nonKeys(columns, keyColumns).stream()
+            .map(
+                c ->
+                    c.equals(addColumn)
+                        ? c + " = x." + c + " + CAST(s." + c + " AS BIGINT)"
+                        : c + " = s." + c)
+            .collect(Collectors.joining(", "))
+        + notMatched(columns);
+  }
+
+  @Override
   public String upsertIfStale(
       String table,
       List<String> columns,
@@ -124,6 +142,7 @@ final class H2Dialect implements Dialect {
       case BIGINT -> "BIGINT";
       case INT -> "INTEGER";
       case BYTES -> "VARBINARY";
+      case DOCUMENT -> "CHARACTER VARYING";
     };
   }
 

@@ -81,6 +81,22 @@ final class MariaDbDialect implements Dialect {
   }
 
   @Override
+  public String upsertAdding(
+      String table, List<String> columns, List<String> keyColumns, String addColumn, int rows) {
+    Sql.check(table, columns, keyColumns);
+    Sql.checkAdding(columns, keyColumns, addColumn);
+    return insert(table, columns, rows)
+        + " ON DUPLICATE KEY UPDATE "
+        + Sql.nonKeys(columns, keyColumns).stream()
+            .map(
+                c ->
+                    c.equals(addColumn)
+                        ? c + " = " + c + " + VALUES(" + c + ")"
+                        : c + " = VALUES(" + c + ")")
+            .collect(Collectors.joining(", "));
+  }
+
+  @Override
   public String upsertIfStale(
       String table,
       List<String> columns,
@@ -156,6 +172,7 @@ final class MariaDbDialect implements Dialect {
       case BIGINT -> "BIGINT";
       case INT -> "INT";
       case BYTES -> "MEDIUMBLOB";
+      case DOCUMENT -> "LONGTEXT";
     };
   }
 

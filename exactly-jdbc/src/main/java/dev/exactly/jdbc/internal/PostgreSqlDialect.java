@@ -57,6 +57,29 @@ final class PostgreSqlDialect implements Dialect {
   }
 
   @Override
+  public String upsertAdding(
+      String table, List<String> columns, List<String> keyColumns, String addColumn, int rows) {
+    Sql.check(table, columns, keyColumns);
+    Sql.checkAdding(columns, keyColumns, addColumn);
+    return "INSERT INTO "
+        + table
+        + " AS x ("
+        + Sql.columns(columns)
+        + ") VALUES "
+        + Sql.rows(columns.size(), rows)
+        + " ON CONFLICT ("
+        + Sql.columns(keyColumns)
+        + ") DO UPDATE SET "
+        + Sql.nonKeys(columns, keyColumns).stream()
+            .map(
+                c ->
+                    c.equals(addColumn)
+                        ? c + " = x." + c + " + EXCLUDED." + c
+                        : c + " = EXCLUDED." + c)
+            .collect(Collectors.joining(", "));
+  }
+
+  @Override
   public String upsertIfStale(
       String table,
       List<String> columns,
@@ -176,6 +199,7 @@ final class PostgreSqlDialect implements Dialect {
       case BIGINT -> "BIGINT";
       case INT -> "INTEGER";
       case BYTES -> "BYTEA";
+      case DOCUMENT -> "TEXT";
     };
   }
 

@@ -97,6 +97,12 @@ public final class Sql {
     }
   }
 
+  static void checkAdding(List<String> columns, List<String> keys, String add) {
+    if (!columns.contains(add) || keys.contains(add)) {
+      throw new IllegalArgumentException(add + " must be a non-key column among " + columns);
+    }
+  }
+
   static List<String> nonKeys(List<String> columns, List<String> keys) {
     return columns.stream().filter(c -> !keys.contains(c)).collect(Collectors.toList());
   }

@@ -45,7 +45,7 @@ public final class Upserts {
       List<String> keyColumns,
       List<? extends List<?>> rows)
       throws SQLException {
-    write(connection, table, columns, keyColumns, rows, false);
+    write(connection, table, columns, keyColumns, rows, Mode.INSERT_IF_ABSENT, null);
   }
 
   /** Inserts new rows and overwrites every non-key column of rows whose key exists. */
@@ -56,7 +56,31 @@ public final class Upserts {
       List<String> keyColumns,
       List<? extends List<?>> rows)
       throws SQLException {
-    write(connection, table, columns, keyColumns, rows, true);
+    write(connection, table, columns, keyColumns, rows, Mode.UPSERT, null);
+  }
+
+  /**
+   * Like {@link #upsert}, but the numeric {@code addColumn} is added to, not overwritten: an
+   * existing row's value becomes the old value plus the new row's, and rows repeating a key add up
+   * before writing (the last row wins for the other columns). Written with 1 per record, it counts
+   * the records applied to each row, so a record applied twice shows.
+   */
+  public static void upsertAdding(
+      Connection connection,
+      String table,
+      List<String> columns,
+      List<String> keyColumns,
+      String addColumn,
+      List<? extends List<?>> rows)
+      throws SQLException {
+    Objects.requireNonNull(addColumn, "addColumn");
+    write(connection, table, columns, keyColumns, rows, Mode.ADD, addColumn);
+  }
+
+  private enum Mode {
+    INSERT_IF_ABSENT,
+    UPSERT,
+    ADD
   }
 
   private static void write(
@@ -65,7 +89,8 @@ public final class Upserts {
       List<String> columns,
       List<String> keyColumns,
       List<? extends List<?>> rows,
-      boolean overwrite)
+      Mode mode,
+      String addColumn)
       throws SQLException {
     Objects.requireNonNull(rows, "rows");
     if (rows.isEmpty()) {
@@ -73,6 +98,10 @@ public final class Upserts {
     }
     Dialect dialect = Dialect.of(c);
     int[] keyIndex = keyColumns.stream().mapToInt(columns::indexOf).toArray();
+    int addIndex = addColumn == null ? -1 : columns.indexOf(addColumn);
+    if (mode == Mode.ADD && addIndex < 0) {
+      throw new IllegalArgumentException("column " + addColumn + " is not among " + columns);
+    }
     Map<List<Object>, List<?>> byKey = new LinkedHashMap<>();
     for (List<?> row : rows) {
       if (row.size() != columns.size()) {
@@ -86,10 +115,10 @@ public final class Upserts {
         }
         key.add(row.get(i));
       }
-      if (overwrite) {
-        byKey.put(key, row);
-      } else {
-        byKey.putIfAbsent(key, row);
+      switch (mode) {
+        case INSERT_IF_ABSENT -> byKey.putIfAbsent(key, row);
+        case UPSERT -> byKey.put(key, row);
+        case ADD -> byKey.merge(key, row, (old, now) -> added(old, now, addIndex));
       }
     }
     List<Map.Entry<List<Object>, List<?>>> sorted = new ArrayList<>(byKey.entrySet());
@@ -101,11 +130,11 @@ public final class Upserts {
       String sql;
       if (n == perStatement) {
         if (full == null) {
-          full = statement(dialect, table, columns, keyColumns, n, overwrite);
+          full = statement(dialect, table, columns, keyColumns, n, mode, addColumn);
         }
         sql = full;
       } else {
-        sql = statement(dialect, table, columns, keyColumns, n, overwrite);
+        sql = statement(dialect, table, columns, keyColumns, n, mode, addColumn);
       }
       try (PreparedStatement s = c.prepareStatement(sql)) {
         int p = 1;
@@ -120,10 +149,33 @@ public final class Upserts {
   }
 
   private static String statement(
-      Dialect d, String table, List<String> columns, List<String> keys, int n, boolean overwrite) {
-    return overwrite
-        ? d.upsert(table, columns, keys, n)
-        : d.insertIfAbsent(table, columns, keys, n);
+      Dialect d,
+      String table,
+      List<String> columns,
+      List<String> keys,
+      int n,
+      Mode mode,
+      String addColumn) {
+    return switch (mode) {
+      case INSERT_IF_ABSENT -> d.insertIfAbsent(table, columns, keys, n);
+      case UPSERT -> d.upsert(table, columns, keys, n);
+      case ADD -> d.upsertAdding(table, columns, keys, addColumn, n);
+    };
+  }
+
+  /** The later row, with the sum of both rows' {@code addIndex} values. */
+  private static List<?> added(List<?> earlier, List<?> later, int addIndex) {
+    if (!(earlier.get(addIndex) instanceof Number a)
+        || !(later.get(addIndex) instanceof Number b)) {
+      throw new IllegalArgumentException(
+          "the added column needs numbers, got "
+              + earlier.get(addIndex)
+              + " and "
+              + later.get(addIndex));
+    }
+    List<Object> out = new ArrayList<>(later);
+    out.set(addIndex, a.longValue() + b.longValue());
+    return out;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

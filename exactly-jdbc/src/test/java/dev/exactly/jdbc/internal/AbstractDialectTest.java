@@ -132,6 +132,23 @@ abstract class AbstractDialectTest {
   }
 
   @Test
+  void upsertAddingOverwritesTheRowAndAddsToTheCountingColumn() throws SQLException {
+    String sql = expectedDialect().upsertAdding(table, cols(), List.of("k"), "expires_at", 2);
+    // expires_at counts here: 1 per write, 2 for a row that stands for two records
+    insertAt(sql, 0, "a", "a1", 1, "b", "b1", 2);
+    insertAt(sql, 0, "a", "a2", 1, "c", "c1", 1);
+    assertThat(rows()).isEqualTo(Map.of("a", "a2", "b", "b1", "c", "c1"));
+    Map<String, Long> counts = new TreeMap<>();
+    try (Statement s = open().createStatement();
+        ResultSet rs = s.executeQuery("SELECT k, expires_at FROM " + table)) {
+      while (rs.next()) {
+        counts.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    assertThat(counts).isEqualTo(Map.of("a", 2L, "b", 2L, "c", 1L));
+  }
+
+  @Test
   void upsertIfStaleReplacesOnlyRowsWhoseExpiryHasPassed() throws SQLException {
     String sql =
         expectedDialect().upsertIfStale(table, cols(), List.of("k"), "expires_at", "now_at", 2);
