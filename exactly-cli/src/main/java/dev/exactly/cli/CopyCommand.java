@@ -1,13 +1,10 @@
 package dev.exactly.cli;
 
-import dev.exactly.ComponentState;
+import dev.exactly.internal.Metric;
 import dev.exactly.processor.ExactlyOnceProcessor;
 import dev.exactly.processor.Guarantee;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,16 +12,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,12 +50,11 @@ import picocli.CommandLine.Spec;
           + " duplicates."
     })
 public final class CopyCommand implements Callable<Integer> {
-  private static final Duration PROGRESS_POLL = Duration.ofMillis(500);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--bootstrap-server", required = true, description = "Kafka brokers, host:port")
-  String bootstrapServer;
+  @picocli.CommandLine.Mixin KafkaOptions kafka;
 
   @Option(names = "--from", required = true, description = "The topic to copy")
   String from;
@@ -83,9 +86,11 @@ public final class CopyCommand implements Callable<Integer> {
   String instanceId;
 
   @Option(
-      names = "--command-config",
-      description = "Kafka client properties file (SSL, SASL), passed through untouched")
-  Path commandConfig;
+      names = "--dead-letter-topic",
+      paramLabel = "TOPIC",
+      description =
+          "Where records that cannot be copied go (default: <from>.dlt; created when absent)")
+  String deadLetterTopic;
 
   @picocli.CommandLine.Mixin MetricsOption metrics;
 
@@ -107,6 +112,12 @@ public final class CopyCommand implements Callable<Integer> {
         };
     if (g == null) {
       err.println("--guarantee " + guarantee + " is not known; use exactly-once or at-least-once");
+      return 2;
+    }
+    String dlt = deadLetterTopic != null ? deadLetterTopic : from + ".dlt";
+    if (dlt.equals(from) || dlt.equals(to)) {
+      err.println(
+          "--dead-letter-topic " + dlt + " is the input or the output topic; name another topic");
       return 2;
     }
     Map<String, Object> props = clientProperties();
@@ -136,42 +147,46 @@ public final class CopyCommand implements Callable<Integer> {
       target.putAll(probe.endOffsets(source));
       before = positions(admin, probe, source);
     }
+    int maxRecordBytes;
+    try (Admin admin = Admin.create(kafka.adminProperties())) {
+      DeadLetterTopics.ensure(admin, from, dlt, out);
+      maxRecordBytes = maxRecordBytes(admin, props);
+    }
 
     ExactlyOnceProcessor processor =
         ExactlyOnceProcessor.builder(props)
-            // A copy should start on a cluster that has only the two topics: its dead-letter
-            // topic <from>.dlt is created like the input, durable on 3+ brokers.
-            .createTopics(true)
             .groupId(group)
+            .deadLetterTopic(dlt)
             .instanceId(instanceId)
             .meterRegistry(served.registry())
             .guarantee(g)
             .input(from, new ByteArrayDeserializer(), new ByteArrayDeserializer())
+            // A record the output refuses would abort every transaction it is in and block its
+            // partition for good; it goes to the dead-letter topic instead.
+            .nonRetriable(RecordTooLargeException.class)
             .process(
-                (record, o) ->
-                    o.send(to, record.partition(), record.key(), record.value(), record.headers()))
+                (record, o) -> {
+                  checkSize(record, maxRecordBytes);
+                  o.send(to, record.partition(), record.key(), record.value(), record.headers());
+                })
             .build();
-    Thread hook = new Thread(() -> processor.close(Duration.ofSeconds(30)), "exactly-copy-close");
-    Runtime.getRuntime().addShutdownHook(hook);
     out.printf("copying %s -> %s as group %s (%s)%n", from, to, group, guarantee);
     out.flush();
     processor.start();
     try (KafkaConsumer<byte[], byte[]> probe = consumer(props);
         Admin admin = Admin.create(props)) {
-      while (!processor.state().isTerminal()) {
-        if (untilEnd && reached(admin, probe, target)) {
-          break;
-        }
-        processor.awaitTermination(PROGRESS_POLL);
-      }
-      processor.close(Duration.ofSeconds(30));
-      Runtime.getRuntime().removeShutdownHook(hook);
-      if (processor.state() != ComponentState.CLOSED) {
-        err.println(
-            "copy stopped: "
-                + processor.state()
-                + " "
-                + processor.failure().map(Throwable::toString).orElse(""));
+      LongRunning running =
+          new LongRunning(
+              "copy",
+              processor,
+              CLOSE_TIMEOUT,
+              Progress.of(served.registry())
+                  .count("handled", Metric.RECORDS_IN.meterName())
+                  .count("committed batches", Metric.COMMITS.meterName())
+                  .count("dead-lettered", Metric.DEAD_LETTERS.meterName()),
+              out,
+              err);
+      if (running.run(() -> untilEnd && reachedQuietly(admin, probe, target)) != 0) {
         return 1;
       }
       Map<TopicPartition, Long> after = positions(admin, probe, new ArrayList<>(target.keySet()));
@@ -186,16 +201,48 @@ public final class CopyCommand implements Callable<Integer> {
     }
   }
 
-  private Map<String, Object> clientProperties() throws IOException {
-    Map<String, Object> props = new HashMap<>();
-    if (commandConfig != null) {
-      Properties p = new Properties();
-      try (Reader r = Files.newBufferedReader(commandConfig)) {
-        p.load(r);
-      }
-      p.forEach((k, v) -> props.put(String.valueOf(k), v));
+  /**
+   * The largest record the copy can write: the output topic's {@code max.message.bytes} or the
+   * producer's {@code max.request.size}, whichever is smaller.
+   */
+  private int maxRecordBytes(Admin admin, Map<String, Object> props) throws Exception {
+    ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, to);
+    Config config =
+        admin.describeConfigs(List.of(topic)).all().get(30, TimeUnit.SECONDS).get(topic);
+    ConfigEntry entry = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+    int topicLimit = entry == null ? Integer.MAX_VALUE : Integer.parseInt(entry.value());
+    Object request = props.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    int requestLimit = request == null ? 1024 * 1024 : Integer.parseInt(String.valueOf(request));
+    return Math.min(topicLimit, requestLimit);
+  }
+
+  /**
+   * Refuses a record larger than {@code limit} with its key, value, headers and the record batch
+   * overhead (61 bytes of batch header, up to 21 of record framing, varint lengths).
+   */
+  private void checkSize(ConsumerRecord<byte[], byte[]> record, int limit) {
+    long size = 61 + 21 + length(record.key()) + length(record.value());
+    for (Header h : record.headers()) {
+      size += 10 + h.key().getBytes(StandardCharsets.UTF_8).length + length(h.value());
     }
-    props.put("bootstrap.servers", bootstrapServer);
+    if (size > limit) {
+      throw new RecordTooLargeException(
+          "record of about "
+              + size
+              + " bytes is over the "
+              + limit
+              + " bytes that "
+              + to
+              + " accepts (max.message.bytes, max.request.size)");
+    }
+  }
+
+  private static int length(byte[] bytes) {
+    return bytes == null ? 0 : bytes.length;
+  }
+
+  private Map<String, Object> clientProperties() {
+    Map<String, Object> props = kafka.clientProperties();
     // Static membership: a copier restarted after a crash takes its partitions back at once
     // instead of waiting a session timeout for the dead member to leave the group.
     props.putIfAbsent(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, group + "-" + instanceId);
@@ -238,6 +285,19 @@ public final class CopyCommand implements Callable<Integer> {
       out.put(tp, o == null ? beginning.get(tp) : o.offset());
     }
     return out;
+  }
+
+  private boolean reachedQuietly(
+      Admin admin, KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> target) {
+    try {
+      return reached(admin, c, target);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      // The group's offsets could not be read this time; the next progress line tries again.
+      return false;
+    }
   }
 
   /**

@@ -1,23 +1,17 @@
 package dev.exactly.cli;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.exactly.ConfigurationException;
 import dev.exactly.http.IdempotentIngest;
 import dev.exactly.http.IngestServer;
 import dev.exactly.http.Route;
 import dev.exactly.jdbc.outbox.OutboxRelay;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -40,12 +34,9 @@ import picocli.CommandLine.Option;
 final class IngestCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--bootstrap-server",
-      required = true,
-      paramLabel = "HOST:PORT",
-      description = "Kafka brokers, host:port")
-  String bootstrapServer;
+  @CommandLine.Mixin KafkaOptions kafka;
+
+  @CommandLine.Mixin JdbcOptions jdbc;
 
   @Option(
       names = "--route",
@@ -55,16 +46,11 @@ final class IngestCommand implements Callable<Integer> {
   List<String> routes = new ArrayList<>();
 
   @Option(
-      names = "--jdbc-url",
-      paramLabel = "URL",
-      description = "Database for keys and the outbox (default: an H2 file under --data)")
-  String jdbcUrl;
-
-  @Option(
       names = "--data",
       paramLabel = "DIR",
       defaultValue = "exactly-ingest-data",
-      description = "Directory of the H2 database when no --jdbc-url (default: ${DEFAULT-VALUE})")
+      description =
+          "Directory of the H2 database used without --jdbc-url (default: ${DEFAULT-VALUE})")
   Path data;
 
   @Option(
@@ -97,12 +83,6 @@ final class IngestCommand implements Callable<Integer> {
       description = "How long keys are kept, ISO-8601 (default: PT24H)")
   Duration retention;
 
-  @Option(
-      names = "--command-config",
-      paramLabel = "FILE",
-      description = "Kafka client properties file (SSL, SASL), passed through untouched")
-  Path commandConfig;
-
   /** Counted down when the command should stop; tests use it instead of Ctrl-C. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -122,20 +102,18 @@ final class IngestCommand implements Callable<Integer> {
           spec.commandLine(), "Invalid value for option '--route': " + e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
-    String url = jdbcUrl;
-    if (url == null) {
+    String h2 = null;
+    if (jdbc.url == null) {
       Path dir = data.toAbsolutePath();
       Files.createDirectories(dir);
       // WRITE_DELAY=0: a commit is in the file before the 2xx goes out, so a kill loses no key.
-      url = "jdbc:h2:file:" + dir.resolve("ingest") + ";WRITE_DELAY=0";
+      h2 = "jdbc:h2:file:" + dir.resolve("ingest") + ";WRITE_DELAY=0";
       out.printf("database: H2 file in %s%n", dir);
     }
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(url);
-    config.setPoolName("exactly-ingest");
-    config.setMaximumPoolSize(20);
-    config.setConnectionTimeout(2_000);
-    HikariDataSource dataSource = new HikariDataSource(config);
+    // A short wait for a connection: a request the pool cannot serve soon fails fast (503).
+    HikariDataSource dataSource =
+        jdbc.pool(
+            spec.commandLine(), "exactly-ingest", 20, Duration.ofSeconds(2), h2, System.getenv());
     OutboxRelay relay = null;
     IngestServer server = null;
     try {
@@ -148,7 +126,7 @@ final class IngestCommand implements Callable<Integer> {
       relay =
           OutboxRelay.builder()
               .dataSource(dataSource)
-              .kafkaProperties(kafkaProperties())
+              .kafkaProperties(kafka.clientProperties())
               .name("exactly-ingest")
               .createTopics(true)
               .build();
@@ -194,18 +172,5 @@ final class IngestCommand implements Callable<Integer> {
       relay.close(Duration.ofSeconds(30));
     }
     pool.close();
-  }
-
-  private Map<String, Object> kafkaProperties() throws IOException {
-    Map<String, Object> props = new HashMap<>();
-    if (commandConfig != null) {
-      Properties p = new Properties();
-      try (Reader r = Files.newBufferedReader(commandConfig)) {
-        p.load(r);
-      }
-      p.forEach((k, v) -> props.put(String.valueOf(k), v));
-    }
-    props.put("bootstrap.servers", bootstrapServer);
-    return props;
   }
 }

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       BrokerCommand.class,
       CopyCommand.class,
+      SinkCommand.class,
+      RelayCommand.class,
       IngestCommand.class,
       LintCommand.class,
       TransactionsCommand.class
