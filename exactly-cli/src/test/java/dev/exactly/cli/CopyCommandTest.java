@@ -2,6 +2,7 @@ package dev.exactly.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.exactly.DeadLetterHeaders;
 import dev.exactly.testkit.ChildProcess;
 import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
@@ -125,6 +126,62 @@ class CopyCommandTest {
             "--until-end");
     assertThat(code).isEqualTo(2);
     assertThat(out.toString()).contains("narrow-dst has 2 partitions").contains("at least 4");
+  }
+
+  @Test
+  void createsAMissingDeadLetterTopicOnAClusterThatDoesNotAutoCreateAndSendsARefusedRecordThere()
+      throws Exception {
+    try (EmbeddedKafka kafka =
+        EmbeddedKafka.builder().brokerProperty("auto.create.topics.enable", "false").start()) {
+      kafka.createTopic("big-src", 2);
+      // The output refuses records over 2,000 bytes: such a record would abort every transaction
+      // it is in, so the copy gives it to the dead-letter topic and carries on.
+      kafka.createTopic("big-dst", 2, Map.of("max.message.bytes", "2000"));
+      try (KafkaProducer<String, String> p =
+          new KafkaProducer<>(
+              Map.of(
+                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                  ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                  ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+        List<ProducerRecord<String, String>> records = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+          records.add(new ProducerRecord<>("big-src", i % 2, "k" + i, "v" + i));
+        }
+        records.add(new ProducerRecord<>("big-src", 1, "huge", "x".repeat(5000)));
+        TopicWriter.sendAll(p, records);
+      }
+      StringWriter out = new StringWriter();
+      int code =
+          run(
+              out,
+              "--bootstrap-server",
+              kafka.bootstrapServers(),
+              "--from",
+              "big-src",
+              "--to",
+              "big-dst",
+              "--group",
+              "big-g",
+              "--dead-letter-topic",
+              "big-refused",
+              "--until-end");
+
+      assertThat(code).as(out.toString()).isZero();
+      assertThat(out.toString())
+          .contains("created dead-letter topic big-refused (2 partitions like big-src")
+          .contains("copied 41 records from big-src to big-dst")
+          .containsPattern("copy: handled \\d+, committed batches \\d+, dead-lettered 1");
+      assertThat(TopicReader.readCommitted(kafka.bootstrapServers(), "big-dst")).hasSize(40);
+      List<ConsumerRecord<byte[], byte[]>> dead =
+          TopicReader.readCommitted(kafka.bootstrapServers(), "big-refused");
+      assertThat(dead).hasSize(1);
+      assertThat(new String(dead.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("huge");
+      assertThat(
+              new String(
+                  dead.get(0).headers().lastHeader(DeadLetterHeaders.EXCEPTION_MESSAGE).value(),
+                  StandardCharsets.UTF_8))
+          .contains("over the 2000 bytes that big-dst accepts");
+    }
   }
 
   /**
