@@ -216,8 +216,9 @@ class SinkCommandTest {
     assertUsage(
         "'--table'",
         "not a plain SQL identifier",
-        sinkArgs("t", "jdbc:h2:mem:x", "--table", "x;y"));
-    assertUsage("'--key'", "starting with /", sinkArgs("t", "jdbc:h2:mem:x", "--key", "orderId"));
+        with(sinkArgs("t", "jdbc:h2:mem:x"), "--table", "x;y"));
+    assertUsage(
+        "'--key'", "starting with /", with(sinkArgs("t", "jdbc:h2:mem:x"), "--key", "orderId"));
     assertUsage("'--jdbc-url'", "jdbc:postgresql://", sinkArgs("t", "jdbc:oracle:thin:@h:1/x"));
     assertUsage("'--metrics-port'", "", sinkArgs("t", "jdbc:h2:mem:x", "--metrics-port", "x"));
     assertUsage(
@@ -231,6 +232,13 @@ class SinkCommandTest {
         "--table",
         "drop table");
     assertUsage("--jdbc-url", "", "relay", "--bootstrap-server", "127.0.0.1:1");
+  }
+
+  /** {@code args} with the value after {@code option} replaced. */
+  private static String[] with(String[] args, String option, String value) {
+    String[] out = args.clone();
+    out[List.of(out).indexOf(option) + 1] = value;
+    return out;
   }
 
   private static void assertUsage(String option, String fix, String... args) {
