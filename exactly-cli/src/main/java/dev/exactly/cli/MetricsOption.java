@@ -12,7 +12,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code --metrics-port}: the one way every long-running command serves its meters to Prometheus,
@@ -29,6 +32,10 @@ final class MetricsOption {
       description =
           "Serve metrics for Prometheus at http://127.0.0.1:PORT/metrics (0 picks a free port)")
   Integer port;
+
+  /** The command this option is mixed into, so a bad port is a usage error (exit 2). */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec mixee;
 
   /** A running endpoint, or none: its registry is where the command's components report. */
   static final class Served implements AutoCloseable {
@@ -63,8 +70,12 @@ final class MetricsOption {
       return new Served(new SimpleMeterRegistry(), null);
     }
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(
-          "--metrics-port " + port + " is not a TCP port; use 0 to 65535");
+      String message = "--metrics-port " + port + " is not a TCP port; use 0 to 65535";
+      if (mixee != null) {
+        throw new ParameterException(
+            mixee.commandLine(), "Invalid value for option '--metrics-port': " + message);
+      }
+      throw new IllegalArgumentException(message);
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HttpServer server;

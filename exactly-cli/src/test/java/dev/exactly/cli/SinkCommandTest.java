@@ -222,6 +222,10 @@ class SinkCommandTest {
     assertUsage("'--jdbc-url'", "jdbc:postgresql://", sinkArgs("t", "jdbc:oracle:thin:@h:1/x"));
     assertUsage("'--metrics-port'", "", sinkArgs("t", "jdbc:h2:mem:x", "--metrics-port", "x"));
     assertUsage(
+        "'--metrics-port'",
+        "use 0 to 65535",
+        sinkArgs("t", "jdbc:h2:mem:x", "--metrics-port", "70000"));
+    assertUsage(
         "'--table'",
         "not a plain SQL identifier",
         "relay",
