@@ -5,6 +5,9 @@ import dev.exactly.testkit.ExternalService;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +38,15 @@ class PostgreSqlSinkCommandCrashTest {
   void killedAtRandomEveryKeyHoldsItsLatestDocumentAppliedOncePerRecord() throws Exception {
     String topic = "sink-crash-pg-" + ProcessHandle.current().pid();
     KAFKA.broker().createTopic(topic, 3);
+    // The children get the user as an option and a password from the environment (the server
+    // trusts loopback, so any password works); the URL itself carries neither.
     SinkCommandCrash.run(
-        KAFKA.broker().bootstrapServers(), ExternalService.POSTGRESQL.url(), table, topic);
+        KAFKA.broker().bootstrapServers(),
+        "jdbc:postgresql://127.0.0.1:5432/test",
+        ExternalService.POSTGRESQL.url(),
+        table,
+        topic,
+        List.of("--jdbc-user", "postgres"),
+        Map.of(JdbcOptions.PASSWORD_VARIABLE, "pw-" + UUID.randomUUID()));
   }
 }

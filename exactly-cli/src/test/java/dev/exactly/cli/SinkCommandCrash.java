@@ -38,7 +38,25 @@ final class SinkCommandCrash {
 
   /** Sends, kills and restarts, then checks the table; {@code jdbcUrl} carries credentials. */
   static void run(String bootstrap, String jdbcUrl, String table, String topic) throws Exception {
-    List<String> args =
+    run(bootstrap, jdbcUrl, jdbcUrl, table, topic, List.of(), Map.of());
+  }
+
+  /**
+   * As {@link #run(String, String, String, String)}, the children reaching the database at {@code
+   * childUrl} with {@code childArgs} and {@code childEnv} (credentials), the test at {@code
+   * jdbcUrl}. No child may print a value of {@code childEnv}.
+   */
+  static void run(
+      String bootstrap,
+      String childUrl,
+      String jdbcUrl,
+      String table,
+      String topic,
+      List<String> childArgs,
+      Map<String, String> childEnv)
+      throws Exception {
+    List<String> args = new ArrayList<>();
+    args.addAll(
         List.of(
             "sink",
             "--bootstrap-server",
@@ -54,25 +72,32 @@ final class SinkCommandCrash {
             "--offset-table",
             table + "_offsets",
             "--jdbc-url",
-            jdbcUrl);
+            childUrl));
+    args.addAll(childArgs);
+    List<String> outputs = new ArrayList<>();
     Thread producer = new Thread(() -> produce(bootstrap, topic), "sink-crash-producer");
     producer.start();
     Random random = new Random(11);
     for (int i = 0; i < KILLS; i++) {
-      try (ChildProcess sink = child("sink-kill-" + i, args)) {
+      try (ChildProcess sink = child("sink-kill-" + i, args, childEnv)) {
         sink.awaitOutput("claimed [", Duration.ofSeconds(60));
         Thread.sleep(300 + random.nextInt(1200));
         sink.kill();
+        outputs.add(sink.outputText());
       }
     }
     producer.join();
     int total = KEYS * RECORDS_PER_KEY;
-    try (ChildProcess sink = child("sink-final", args)) {
+    try (ChildProcess sink = child("sink-final", args, childEnv)) {
       sink.awaitOutput("claimed [", Duration.ofSeconds(60));
       awaitTrue(() -> revisions(jdbcUrl, table) >= total, Duration.ofSeconds(60), sink);
       Thread.sleep(500); // room for a wrong extra apply to show
       sink.terminate();
       assertThat(sink.awaitExit(Duration.ofSeconds(45))).as(sink.outputText()).isZero();
+      outputs.add(sink.outputText());
+    }
+    for (String secret : childEnv.values()) {
+      assertThat(outputs).as("no child prints a credential").noneMatch(o -> o.contains(secret));
     }
     Map<String, long[]> rows = rows(jdbcUrl, table);
     Map<String, long[]> expected = new TreeMap<>();
@@ -85,8 +110,10 @@ final class SinkCommandCrash {
         .isEqualTo(expected);
   }
 
-  static ChildProcess child(String name, List<String> args) {
-    return ChildProcess.builder(Main.class).name(name).jvmArgs("-Xmx160m").args(args).start();
+  static ChildProcess child(String name, List<String> args, Map<String, String> env) {
+    ChildProcess.Builder b = ChildProcess.builder(Main.class).name(name).jvmArgs("-Xmx160m");
+    env.forEach(b::environment);
+    return b.args(args).start();
   }
 
   static String key(int k) {
