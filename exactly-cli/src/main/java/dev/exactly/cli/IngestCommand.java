@@ -5,6 +5,7 @@ import dev.exactly.ConfigurationException;
 import dev.exactly.http.IdempotentIngest;
 import dev.exactly.http.IngestServer;
 import dev.exactly.http.Route;
+import dev.exactly.internal.Metric;
 import dev.exactly.jdbc.outbox.OutboxRelay;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,11 +32,15 @@ import picocli.CommandLine.Option;
       "Retries get the stored response (Idempotent-Replayed: true). Stops on Ctrl-C."
     })
 final class IngestCommand implements Callable<Integer> {
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @CommandLine.Mixin KafkaOptions kafka;
 
   @CommandLine.Mixin JdbcOptions jdbc;
+
+  @CommandLine.Mixin MetricsOption metrics;
 
   @Option(
       names = "--route",
@@ -83,9 +87,6 @@ final class IngestCommand implements Callable<Integer> {
       description = "How long keys are kept, ISO-8601 (default: PT24H)")
   Duration retention;
 
-  /** Counted down when the command should stop; tests use it instead of Ctrl-C. */
-  final CountDownLatch stop = new CountDownLatch(1);
-
   @Override
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) {
@@ -102,6 +103,14 @@ final class IngestCommand implements Callable<Integer> {
           spec.commandLine(), "Invalid value for option '--route': " + e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
+    try (MetricsOption.Served served = metrics.start(out)) {
+      return serve(builder, out, served);
+    }
+  }
+
+  private Integer serve(
+      IdempotentIngest.Builder builder, PrintWriter out, MetricsOption.Served served)
+      throws Exception {
     String h2 = null;
     if (jdbc.url == null) {
       Path dir = data.toAbsolutePath();
@@ -121,13 +130,19 @@ final class IngestCommand implements Callable<Integer> {
         builder.clientHeader(clientHeader);
       }
       IdempotentIngest ingest =
-          builder.dataSource(dataSource).requireKey(requireKey).retention(retention).build();
+          builder
+              .dataSource(dataSource)
+              .requireKey(requireKey)
+              .retention(retention)
+              .meterRegistry(served.registry())
+              .build();
       ingest.createTablesIfAbsent();
       relay =
           OutboxRelay.builder()
               .dataSource(dataSource)
               .kafkaProperties(kafka.clientProperties())
               .name("exactly-ingest")
+              .meterRegistry(served.registry())
               .createTopics(true)
               .build();
       relay.start();
@@ -139,24 +154,23 @@ final class IngestCommand implements Callable<Integer> {
       }
       out.println("Press Ctrl-C to stop.");
       out.flush();
-      OutboxRelay r = relay;
       IngestServer s = server;
-      Thread hook =
-          new Thread(
-              () -> {
-                stop.countDown();
-                shutdown(s, r, dataSource);
-              },
-              "exactly-ingest-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
-      stop.await();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        return 0; // Ctrl-C: the hook stops everything
-      }
-      shutdown(server, relay, dataSource);
-      return 0;
+      int code =
+          new LongRunning(
+                  "ingest",
+                  relay,
+                  CLOSE_TIMEOUT,
+                  Progress.of(served.registry())
+                      .count("requests", Metric.HTTP_REQUESTS.meterName())
+                      .count("published", Metric.RECORDS_COMMITTED.meterName())
+                      .count("dead-lettered", Metric.DEAD_LETTERS.meterName()),
+                  out,
+                  spec.commandLine().getErr())
+              // The server first, so no request is accepted that the relay would not see.
+              .beforeClose(s::close)
+              .run(() -> false);
+      dataSource.close();
+      return code;
     } catch (Exception e) {
       shutdown(server, relay, dataSource);
       throw e;
@@ -169,7 +183,7 @@ final class IngestCommand implements Callable<Integer> {
       server.close();
     }
     if (relay != null) {
-      relay.close(Duration.ofSeconds(30));
+      relay.close(CLOSE_TIMEOUT);
     }
     pool.close();
   }

@@ -32,6 +32,7 @@ final class LongRunning {
   private final PrintWriter out;
   private final PrintWriter err;
   private final CountDownLatch stop = new CountDownLatch(1);
+  private Runnable beforeClose = () -> {};
 
   LongRunning(
       String name,
@@ -46,6 +47,15 @@ final class LongRunning {
     this.progress = progress;
     this.out = out;
     this.err = err;
+  }
+
+  /**
+   * Something to stop before the component closes, such as a server that feeds it; runs on the
+   * thread of {@link #run}.
+   */
+  LongRunning beforeClose(Runnable action) {
+    this.beforeClose = action;
+    return this;
   }
 
   /** Asks {@link #run} to stop, as a signal does; callable from any thread. */
@@ -77,6 +87,7 @@ final class LongRunning {
           break;
         }
       }
+      beforeClose.run();
       boolean closed = component.close(closeTimeout);
       out.println(name + ": " + progress.line());
       if (component.state() != ComponentState.CLOSED || !closed) {

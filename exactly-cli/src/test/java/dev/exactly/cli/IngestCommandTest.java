@@ -76,7 +76,10 @@ class IngestCommandTest {
         assertThat(records).hasSize(1);
         assertThat(new String(records.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("o-1");
         ingest.terminate();
-        ingest.awaitExit(Duration.ofSeconds(60));
+        assertThat(ingest.awaitExit(Duration.ofSeconds(60))).as(ingest.outputText()).isZero();
+        assertThat(ingest.outputText())
+            .containsPattern("ingest: requests \\d+, published 1, dead-lettered 0")
+            .contains("ingest: stopped");
       }
     } finally {
       TestDirectories.deleteRecursively(data);
