@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.exactly.ConfigurationException;
 import dev.exactly.internal.Metric;
+import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.sink.DbSink;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -95,7 +96,7 @@ final class SinkCommand implements Callable<Integer> {
     SinkTable target;
     try {
       target = SinkTable.named("--table", table);
-      dev.exactly.jdbc.internal.Dialect.checkIdentifier("--offset-table", offsetTable);
+      Dialect.checkIdentifier("--offset-table", offsetTable);
     } catch (ConfigurationException e) {
       throw new CommandLine.ParameterException(
           cmd, "Invalid value for option '" + e.key() + "': " + e.getMessage());
