@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 import javax.sql.DataSource;
 
 /**
@@ -61,15 +62,18 @@ final class GroupCommit<T> {
 
   private final DataSource dataSource;
   private final int maxGroup;
+  private final IntConsumer committed;
   private final List<Stripe<T>> stripes = new ArrayList<>();
 
   /**
    * @param maxGroup the most requests in one transaction; 1 commits each request by itself
    * @param stripes how many groups may commit at once
+   * @param committed told the size of each group whose transaction committed
    */
-  GroupCommit(DataSource dataSource, int maxGroup, int stripes) {
+  GroupCommit(DataSource dataSource, int maxGroup, int stripes, IntConsumer committed) {
     this.dataSource = dataSource;
     this.maxGroup = maxGroup;
+    this.committed = committed;
     for (int i = 0; i < stripes; i++) {
       this.stripes.add(new Stripe<>());
     }
@@ -120,6 +124,10 @@ final class GroupCommit<T> {
             }
             return null;
           });
+      int ran = (int) group.stream().filter(p -> p.failure == null).count();
+      if (ran > 0) {
+        committed.accept(ran);
+      }
     } catch (Throwable e) {
       groupFailure = e;
     }

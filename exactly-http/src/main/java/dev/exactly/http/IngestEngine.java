@@ -75,7 +75,8 @@ final class IngestEngine implements IdempotentIngest {
     this.faults = b.faults;
     this.dialect = b.database == null ? null : Dialect.of(b.database);
     this.metrics = new IngestMetrics(b.meterRegistry, b.table);
-    this.commits = new GroupCommit<>(b.dataSource, b.groupCommit, COMMIT_STRIPES);
+    this.commits =
+        new GroupCommit<>(b.dataSource, b.groupCommit, COMMIT_STRIPES, metrics::committed);
     this.check =
         new RequestCheck(b.routes, b.requireKey, b.clientHeader, b.maxBodyBytes, json, problems);
   }
