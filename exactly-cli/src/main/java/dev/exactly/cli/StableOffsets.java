@@ -83,6 +83,7 @@ final class StableOffsets {
     return out;
   }
 
+  /** The owner is left to {@code exactly transactions find-hanging}, which also aborts. */
   private static String describe(OpenTransactions.Hanging h) {
     String id =
         h.transactionalId() == null
@@ -91,10 +92,8 @@ final class StableOffsets {
     return "transaction "
         + id
         + " ("
-        + h.owner()
-        + ", coordinator state "
         + h.coordinatorState()
-        + ") open from offset "
+        + " at its coordinator) open from offset "
         + h.startOffset()
         + ", last write "
         + TransactionsCommand.human(h.sinceLastWrite())

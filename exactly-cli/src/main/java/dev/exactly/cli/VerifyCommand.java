@@ -123,7 +123,7 @@ final class VerifyCommand implements Callable<Integer> {
       if (json) {
         out.println(VerifyJson.ofError(e.getMessage()));
       }
-      spec.commandLine().getErr().println("verify: could not check: " + e.getMessage());
+      spec.commandLine().getErr().println("exactly verify: could not check: " + e.getMessage());
       return COULD_NOT_CHECK;
     }
     if (json) {

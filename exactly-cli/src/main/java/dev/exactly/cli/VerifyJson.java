@@ -30,7 +30,14 @@ final class VerifyJson {
     input.put("ids", in.ids());
     input.put("repeatedIds", in.repeatedIds().size());
     input.put("withoutId", in.withoutId());
-    input.set("repeatedIdExamples", JSON.valueToTree(new TreeMap<>(in.repeatedIds())));
+    input.set(
+        "repeatedIdExamples",
+        JSON.valueToTree(
+            new TreeMap<>(in.repeatedIds())
+                .entrySet().stream()
+                    .limit(VerifyText.EXAMPLES)
+                    .map(e -> e.getKey() + " x" + e.getValue())
+                    .toList()));
     input.set("withoutIdExamples", JSON.valueToTree(in.withoutIdExamples()));
     stuck(input.putArray("stuckPartitions"), in.stuck());
     ArrayNode outputs = root.putArray("outputs");

@@ -4,10 +4,11 @@ import dev.exactly.testkit.check.CheckReport;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Renders a {@link VerifyOutcome} for a person: one table per output, examples, a verdict. */
 final class VerifyText {
-  private static final int EXAMPLES = 5;
+  static final int EXAMPLES = 5;
 
   private VerifyText() {}
 
@@ -22,7 +23,8 @@ final class VerifyText {
     examples(
         out,
         "repeated id",
-        in.repeatedIds().entrySet().stream().map(e -> e.getKey() + " x" + e.getValue()).toList());
+        new TreeMap<>(in.repeatedIds())
+            .entrySet().stream().map(e -> e.getKey() + " x" + e.getValue()).toList());
     examples(out, "without an id", in.withoutIdExamples());
     examples(out, "stuck", in.stuck().stream().map(Object::toString).toList());
     for (VerifyOutcome.Output o : outcome.outputs()) {

@@ -10,6 +10,8 @@ import dev.exactly.testkit.EmbeddedKafkaExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -24,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code exactly verify} against a real broker: clean outputs pass, and every kind of violation is
@@ -102,9 +105,10 @@ class VerifyCommandTest {
                 "--id",
                 "json:/id",
                 "--settle",
-                "1s",
-                "--timeout",
-                "10s"));
+                "1s"));
+    if (!List.of(more).contains("--timeout")) {
+      args.addAll(List.of("--timeout", "10s"));
+    }
     args.addAll(List.of(more));
     return run(args.toArray(String[]::new));
   }
@@ -148,12 +152,16 @@ class VerifyCommandTest {
     input("dup");
     transaction(true, records("dup-out", range(IDS)));
     transaction(true, records("dup-out", 5, 5));
-    assertThat(verify("dup", "--output", "dup-out")).isEqualTo(1);
+    KAFKA.broker().createTopic("dup-out2", 2);
+    transaction(true, records("dup-out2", range(IDS)));
+    assertThat(verify("dup", "--output", "dup-out2", "--output", "dup-out")).isEqualTo(1);
     assertThat(out())
+        .containsPattern("output topic dup-out2 \\(read_committed\\)\\s+EXACTLY-ONCE")
+        .containsPattern("output topic dup-out \\(read_committed\\)\\s+VIOLATED")
         .containsPattern("duplicated\\s+1\\s+\\(2 extra effects\\)")
         .containsPattern("lost\\s+0")
         .contains("e.g. duplicated: id-5 x3 [dup-out-1@")
-        .contains("verdict: VIOLATED in 1 of 1 output(s)");
+        .contains("verdict: VIOLATED in 1 of 2 output(s)");
   }
 
   @Test
@@ -317,6 +325,39 @@ class VerifyCommandTest {
         .containsPattern("repeated ids\\s+1")
         .contains("e.g. repeated id: id-6 x2")
         .containsPattern("duplicated\\s+0");
+  }
+
+  @Test
+  void theCommandConfigReachesTheClientsAndItsSecretsAreNotPrinted(@TempDir Path dir)
+      throws Exception {
+    input("config");
+    transaction(true, records("config-out", range(IDS)));
+    Path good = dir.resolve("good.properties");
+    Files.writeString(good, "client.id=verify-test\nrequest.timeout.ms=5000\n");
+    assertThat(verify("config", "--output", "config-out", "--command-config", good.toString()))
+        .isZero();
+    Path sasl = dir.resolve("sasl.properties");
+    Files.writeString(
+        sasl,
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config="
+            + "org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"u\" password=\"s3cret-value\";\n");
+    // The broker speaks plaintext: a SASL client cannot get through, so the check cannot be made.
+    assertThat(
+            verify(
+                "config",
+                "--output",
+                "config-out",
+                "--command-config",
+                sasl.toString(),
+                "--timeout",
+                "3s"))
+        .isEqualTo(2);
+    assertThat(err()).contains("could not check").doesNotContain("s3cret-value");
+    assertThat(out()).doesNotContain("s3cret-value");
+    assertThat(verify("config", "--output", "config-out", "--command-config", "/nonexistent.props"))
+        .isEqualTo(2);
+    assertThat(err()).contains("--command-config /nonexistent.props cannot be read");
   }
 
   @Test
