@@ -4,6 +4,7 @@ import dev.exactly.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -45,8 +46,15 @@ final class StableOffsets {
     this.timeout = timeout;
   }
 
-  /** Waits up to {@code settle} for every partition's last stable offset to reach its end. */
-  Settled settle(String topic, List<TopicPartition> partitions, Duration settle) throws Exception {
+  /**
+   * Waits up to {@code settle}, once for all topics, for every partition's last stable offset to
+   * reach its end as of the start.
+   *
+   * @return per topic, in the order given
+   */
+  Map<String, Settled> settle(Map<String, List<TopicPartition>> topics, Duration settle)
+      throws Exception {
+    List<TopicPartition> partitions = topics.values().stream().flatMap(List::stream).toList();
     Map<TopicPartition, Long> end = uncommitted.endOffsets(partitions, timeout);
     long deadline = System.nanoTime() + settle.toNanos();
     while (true) {
@@ -54,7 +62,13 @@ final class StableOffsets {
       List<TopicPartition> behind =
           partitions.stream().filter(tp -> stable.get(tp) < end.get(tp)).toList();
       if (behind.isEmpty() || System.nanoTime() >= deadline) {
-        return new Settled(stable, stuck(topic, behind, stable, end));
+        Map<String, Settled> out = new LinkedHashMap<>();
+        for (String topic : topics.keySet()) {
+          List<TopicPartition> stuck =
+              behind.stream().filter(tp -> tp.topic().equals(topic)).toList();
+          out.put(topic, new Settled(stable, stuck(topic, stuck, stable, end)));
+        }
+        return out;
       }
       Thread.sleep(200);
     }

@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -81,10 +82,7 @@ final class Verification {
         KafkaConsumer<byte[], byte[]> uncommitted = consumer(IsolationLevel.READ_UNCOMMITTED)) {
       Map<String, List<TopicPartition>> partitions = describe(admin, topics);
       StableOffsets offsets = new StableOffsets(admin, committed, uncommitted, s.timeout());
-      Map<String, StableOffsets.Settled> settled = new HashMap<>();
-      for (String topic : topics) {
-        settled.put(topic, offsets.settle(topic, partitions.get(topic), s.settle()));
-      }
+      Map<String, StableOffsets.Settled> settled = offsets.settle(partitions, s.settle());
       VerifyInputs.Read read =
           VerifyInputs.of(read(s.input(), IsolationLevel.READ_COMMITTED), s.id(), s.orderBy());
       ExactlyOnceChecker checker = ExactlyOnceChecker.allowingRepeatedIds(read.inputs());
@@ -182,7 +180,7 @@ final class Verification {
       throws CannotCheck, InterruptedException {
     Map<String, KafkaFuture<TopicDescription>> futures =
         admin.describeTopics(topics).topicNameValues();
-    Map<String, List<TopicPartition>> out = new HashMap<>();
+    Map<String, List<TopicPartition>> out = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
     for (String topic : topics) {
       try {

@@ -43,8 +43,10 @@ final class VerifyText {
     row(out, "effects", r.observed());
     row(out, "lost", r.lost().size());
     out.printf(
-        "  %-18s %10d  (%d extra effects)%n",
-        "duplicated", r.duplicated().size(), r.duplicateEffects());
+        "  %-18s %10d%s%n",
+        "duplicated",
+        r.duplicated().size(),
+        r.duplicateEffects() == 0 ? "" : "  (" + r.duplicateEffects() + " extra effects)");
     row(out, "unexpected", r.unexpected().size());
     if (o.orderChecked()) {
       row(out, "reordered", r.orderViolations().size());
