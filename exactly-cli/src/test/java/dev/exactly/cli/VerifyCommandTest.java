@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.exactly.testkit.ChildProcess;
 import dev.exactly.testkit.EmbeddedKafka;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
+import dev.exactly.testkit.ExternalService;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -282,6 +283,42 @@ class VerifyCommandTest {
     assertThat(verify("table", "--jdbc-url", url, "--query", "SELECT id FROM nowhere"))
         .isEqualTo(2);
     assertThat(err()).contains("could not check: the query on jdbc:h2:mem:verify failed");
+  }
+
+  @Test
+  void aPostgreSqlQueryOutputNamesTheWriterOfEachDuplicate() throws Exception {
+    ExternalService.POSTGRESQL.assumeAvailable();
+    input("pg");
+    String url = ExternalService.POSTGRESQL.url();
+    String table = "verify_effects_" + UUID.randomUUID().toString().replace("-", "");
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE "
+              + table
+              + " (seq BIGINT GENERATED ALWAYS AS IDENTITY, id TEXT, writer TEXT)");
+      for (int i = 0; i < IDS; i++) {
+        if (i != 11) {
+          s.execute("INSERT INTO " + table + " (id, writer) VALUES ('id-" + i + "', 'node-1')");
+        }
+      }
+      s.execute("INSERT INTO " + table + " (id, writer) VALUES ('id-4', 'node-2')");
+      try {
+        String query = "SELECT id, writer FROM " + table + " ORDER BY seq";
+        assertThat(verify("pg", "--jdbc-url", url, "--query", query, "--order-by", "key"))
+            .isEqualTo(1);
+        assertThat(out())
+            .contains("output table jdbc:postgresql://127.0.0.1:5432/test ")
+            .containsPattern("lost\\s+1")
+            .contains("e.g. lost: id-11")
+            .containsPattern("duplicated\\s+1\\s+\\(1 extra effects\\)")
+            .contains("e.g. duplicated: id-4 x2")
+            .contains("by node-2")
+            .containsPattern("reordered\\s+0");
+      } finally {
+        s.execute("DROP TABLE " + table);
+      }
+    }
   }
 
   @Test
