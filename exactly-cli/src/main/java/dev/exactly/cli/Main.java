@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       RelayCommand.class,
       IngestCommand.class,
       LintCommand.class,
-      TransactionsCommand.class
+      TransactionsCommand.class,
+      VerifyCommand.class
     })
 public final class Main implements Runnable {
   /** Exit code for a bad command line, as picocli and POSIX tools use. */

@@ -209,6 +209,11 @@ public enum Metric {
       "exactly.http.latency",
       Type.TIMER,
       "Time to answer a request, database transaction included; tag outcome as for requests",
+      C.HTTP),
+  HTTP_COMMIT_GROUP(
+      "exactly.http.commit.group",
+      Type.SUMMARY,
+      "Requests in each database transaction the ingest committed (group commit)",
       C.HTTP);
 
   /** The kind of meter. */

@@ -76,6 +76,7 @@ public interface IdempotentIngest {
     Duration retention = Duration.ofHours(24);
     int maxBodyBytes = 1 << 20;
     Duration inFlightWait = Duration.ofMillis(100);
+    int groupCommit = 32;
     IngestHook hook = IngestHook.NONE;
     MeterRegistry meterRegistry;
     Ticker ticker = Ticker.system();
@@ -173,6 +174,19 @@ public interface IdempotentIngest {
       return this;
     }
 
+    /**
+     * The most requests committed in one database transaction; default 32, 1 to 64. Requests that
+     * arrive while others commit go into one transaction together, each in its own savepoint, so a
+     * refused or failed request is rolled back alone and the commit is paid once for the group. An
+     * idle server commits each request by itself; nothing waits to fill a group. 1 gives every
+     * request its own transaction, as when a {@link IngestHook} must not share one (a request then
+     * also waits for the slowest hook of its group).
+     */
+    public Builder groupCommit(int maxRequests) {
+      this.groupCommit = maxRequests;
+      return this;
+    }
+
     /** The caller's work in the accepting transaction; default none. */
     public Builder hook(IngestHook hook) {
       this.hook = Objects.requireNonNull(hook, "ingest.hook");
@@ -226,6 +240,12 @@ public interface IdempotentIngest {
       if (inFlightWait.isNegative() || inFlightWait.compareTo(Duration.ofSeconds(30)) > 0) {
         throw new ConfigurationException(
             "ingest.inFlightWait", inFlightWait.toString(), "must be 0 to 30 s");
+      }
+      if (groupCommit < 1 || groupCommit > 64) {
+        // PostgreSQL keeps 64 subtransactions (savepoints that wrote) per transaction in memory;
+        // beyond that every snapshot gets slower.
+        throw new ConfigurationException(
+            "ingest.groupCommit", Integer.toString(groupCommit), "must be 1 to 64 requests");
       }
       if (clientHeader != null && !clientHeader.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
         throw new ConfigurationException(

@@ -11,7 +11,6 @@ import dev.exactly.Ticker;
 import dev.exactly.http.IngestMetrics.Outcome;
 import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.internal.SqlErrorKind;
-import dev.exactly.jdbc.internal.Transactions;
 import dev.exactly.jdbc.outbox.Outbox;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +24,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +38,12 @@ final class IngestEngine implements IdempotentIngest {
   private static final Logger log = LoggerFactory.getLogger(IngestEngine.class);
   private static final TypeReference<LinkedHashMap<String, String>> HEADERS =
       new TypeReference<>() {};
+
+  /**
+   * Transactions that may commit at once. Few, so groups grow under load; more than one, so a slow
+   * hook or a lock wait holds back only the keys of its stripe.
+   */
+  private static final int COMMIT_STRIPES = 4;
 
   private final DataSource dataSource;
   private final IdempotencyTable table;
@@ -53,6 +59,8 @@ final class IngestEngine implements IdempotentIngest {
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private final Problems problems = new Problems(json);
   private final RequestCheck check;
+  private final GroupCommit<Answer> commits;
+  private final InFlightKeys inFlightKeys = new InFlightKeys();
   private volatile Dialect dialect;
 
   IngestEngine(IdempotentIngest.Builder b, Outbox outbox) {
@@ -67,6 +75,8 @@ final class IngestEngine implements IdempotentIngest {
     this.faults = b.faults;
     this.dialect = b.database == null ? null : Dialect.of(b.database);
     this.metrics = new IngestMetrics(b.meterRegistry, b.table);
+    this.commits =
+        new GroupCommit<>(b.dataSource, b.groupCommit, COMMIT_STRIPES, metrics::committed);
     this.check =
         new RequestCheck(b.routes, b.requireKey, b.clientHeader, b.maxBodyBytes, json, problems);
   }
@@ -122,69 +132,92 @@ final class IngestEngine implements IdempotentIngest {
     IngestContext context =
         new IngestContext(request, route, passed.body(), recordKey, key, correlationId);
     HttpResponse accepted = accepted(route, recordKey, correlationId);
-    Connection connection;
+    if (key.isPresent()) {
+      return keyed(context, client, key.get(), accepted);
+    }
+    // Without a key there is nothing to store a refusal under: a refused request keeps nothing.
+    GroupCommit.Result<Answer> published =
+        commits.run(ThreadLocalRandom.current().nextInt(), tx -> publish(tx, context, accepted));
+    if (published.failure() instanceof IngestRejection r) {
+      return new Answer(
+          Outcome.REJECTED, problems.problem(r.status(), "rejected", r.title(), r.getMessage()));
+    }
+    return committed(published);
+  }
+
+  private Answer keyed(IngestContext context, String client, String key, HttpResponse accepted) {
+    String keyHash = Digests.keyHash(client, key);
+    String fingerprint = Digests.fingerprint(context.request());
+    if (!inFlightKeys.enter(keyHash)) {
+      return duplicateInFlight(keyHash, fingerprint, key);
+    }
+    GroupCommit.Result<Answer> result;
     try {
-      connection = dataSource.getConnection();
-    } catch (SQLException | RuntimeException e) {
+      // Insert first: most requests bring a new key, and a retry of a completed one fails at
+      // once on the duplicate and then finds the stored response.
+      result =
+          commits.run(
+              keyHash.hashCode(),
+              tx -> accept(tx, dialect(tx), context, client, key, keyHash, fingerprint, accepted));
+    } finally {
+      inFlightKeys.leave(keyHash);
+    }
+    if (result.failure() instanceof KeyBusy) {
+      return inFlight(key);
+    }
+    if (result.failure() instanceof SQLException e
+        && !(e instanceof GroupCommit.NoConnection)
+        && dialect != null) {
+      SqlErrorKind kind = dialect.classify(e);
+      if (kind == SqlErrorKind.DUPLICATE_KEY || kind == SqlErrorKind.SERIALIZATION_FAILURE) {
+        // The key is stored, or being stored by a request in the same group or in flight
+        // elsewhere. A session under REPEATABLE READ or SERIALIZABLE reports a key committed
+        // while it waited as a serialization failure.
+        return stored(keyHash, fingerprint, key);
+      }
+    }
+    return committed(result);
+  }
+
+  /** A duplicate of a request in flight here: its response once it ends within the wait, or 409. */
+  private Answer duplicateInFlight(String keyHash, String fingerprint, String key) {
+    try {
+      if (!inFlightKeys.awaitDone(keyHash, inFlightWait)) {
+        return inFlight(key);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return inFlight(key);
+    }
+    return stored(keyHash, fingerprint, key);
+  }
+
+  /** The answer of a part whose transaction committed, or of the failure that stopped it. */
+  private Answer committed(GroupCommit.Result<Answer> result) {
+    Throwable failure = result.failure();
+    if (failure == null) {
+      faults.reached(FaultPoint.HTTP_AFTER_COMMIT);
+      return result.value();
+    }
+    if (failure instanceof GroupCommit.NoConnection e) {
       return unavailable(e);
     }
-    try (Connection c = connection) {
-      Dialect d = dialect(c);
-      if (key.isEmpty()) {
-        try {
-          Transactions.run(c, tx -> publish(tx, context, accepted));
-        } catch (IngestRejection r) {
-          // Without a key there is nothing to store the refusal under: answer it, keep nothing.
-          return new Answer(
-              Outcome.REJECTED,
-              problems.problem(r.status(), "rejected", r.title(), r.getMessage()));
-        }
-        faults.reached(FaultPoint.HTTP_AFTER_COMMIT);
-        return new Answer(Outcome.ACCEPTED, accepted);
-      }
-      return keyed(c, d, context, client, key.get(), accepted);
+    if (failure instanceof SQLException e) {
+      return databaseFailed(e);
+    }
+    if (failure instanceof RuntimeException e) {
+      throw e;
+    }
+    throw (Error) failure;
+  }
+
+  private Answer stored(String keyHash, String fingerprint, String key) {
+    try (Connection c = dataSource.getConnection()) {
+      Optional<Stored> stored = select(c, keyHash);
+      return stored.isPresent() ? fromStored(stored.get(), fingerprint, key) : inFlight(key);
     } catch (SQLException e) {
       return databaseFailed(e);
     }
-  }
-
-  private Answer keyed(
-      Connection c,
-      Dialect d,
-      IngestContext context,
-      String client,
-      String key,
-      HttpResponse accepted)
-      throws SQLException {
-    String keyHash = Digests.keyHash(client, key);
-    String fingerprint = Digests.fingerprint(context.request());
-    // The common retry finds the record without taking any lock.
-    Optional<Stored> stored = select(c, keyHash);
-    if (stored.isPresent()) {
-      return fromStored(stored.get(), fingerprint, key);
-    }
-    Answer answer;
-    try {
-      answer =
-          Transactions.run(
-              c, tx -> accept(tx, d, context, client, key, keyHash, fingerprint, accepted));
-    } catch (KeyBusy e) {
-      return inFlight(key);
-    } catch (SQLException e) {
-      SqlErrorKind kind = d.classify(e);
-      if (kind == SqlErrorKind.DUPLICATE_KEY || kind == SqlErrorKind.SERIALIZATION_FAILURE) {
-        // The first request committed while this one waited for its row lock. A session under
-        // REPEATABLE READ or SERIALIZABLE reports that as a serialization failure instead.
-        stored = select(c, keyHash);
-        if (stored.isPresent()) {
-          return fromStored(stored.get(), fingerprint, key);
-        }
-        return inFlight(key);
-      }
-      throw e;
-    }
-    faults.reached(FaultPoint.HTTP_AFTER_COMMIT);
-    return answer;
   }
 
   private Answer accept(
@@ -353,10 +386,6 @@ final class IngestEngine implements IdempotentIngest {
             "database-error",
             "Internal server error",
             "the database refused the request's transaction; nothing was accepted"));
-  }
-
-  private Answer rejected(int status, String type, String title, String detail) {
-    return new Answer(Outcome.REJECTED, problems.problem(status, type, title, detail));
   }
 
   private HttpResponse accepted(Route route, String recordKey, String correlationId) {

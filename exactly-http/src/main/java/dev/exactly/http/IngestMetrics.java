@@ -3,6 +3,7 @@ package dev.exactly.http;
 import dev.exactly.internal.Meters;
 import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -16,6 +17,7 @@ final class IngestMetrics {
   private final Counter replays;
   private final Counter inFlight;
   private final Counter mismatch;
+  private final DistributionSummary commitGroup;
 
   IngestMetrics(MeterRegistry registry, String table) {
     Meters meters = new Meters(registry, Metric.C.HTTP, table, table);
@@ -26,6 +28,11 @@ final class IngestMetrics {
     replays = meters.counter(Metric.HTTP_REPLAYS);
     inFlight = meters.counter(Metric.HTTP_CONFLICTS, "reason", "in-flight");
     mismatch = meters.counter(Metric.HTTP_CONFLICTS, "reason", "mismatch");
+    commitGroup = meters.summary(Metric.HTTP_COMMIT_GROUP);
+  }
+
+  void committed(int requests) {
+    commitGroup.record(requests);
   }
 
   void answered(Outcome outcome, long nanos) {

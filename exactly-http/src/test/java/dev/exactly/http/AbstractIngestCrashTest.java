@@ -55,11 +55,35 @@ abstract class AbstractIngestCrashTest {
 
   protected abstract void dropTables(String... tables) throws Exception;
 
+  /** What one crash run saw: the keys answered 2xx and the records of each key in the topic. */
+  protected record CrashRun(
+      Set<String> accepted, Map<String, Integer> published, int replays, List<String> reached) {
+    Map<String, Integer> duplicated() {
+      Map<String, Integer> out = new HashMap<>(published);
+      out.values().removeIf(n -> n == 1);
+      return out;
+    }
+  }
+
   @Test
   void everyKeyAnswered2xxIsPublishedExactlyOnceAcrossServerCrashes() throws Exception {
-    String keyTable = "crash_keys_" + suffix;
+    CrashRun run = crashRun("outbox");
+    assertThat(run.duplicated()).as("keys published more than once").isEmpty();
+    assertThat(run.published().keySet())
+        .as("every key answered 2xx is published")
+        .containsAll(run.accepted());
+    // Clients retried each key until a 2xx, so a key published but never answered 2xx is a bug.
+    assertThat(run.accepted()).containsAll(run.published().keySet());
+  }
+
+  /**
+   * Runs the server (the ingest, or with {@code producer-then-key} the negative control) through
+   * the crash rounds while clients retry, then reads the topic.
+   */
+  protected CrashRun crashRun(String design) throws Exception {
+    String keyTable = "crash_keys_" + design.replace('-', '_') + "_" + suffix;
     String outboxTable = "crash_outbox_" + suffix;
-    String topic = "crash-" + suffix;
+    String topic = "crash-" + design + "-" + suffix;
     String bootstrap = KAFKA.broker().bootstrapServers();
     KAFKA.broker().createTopic(topic, 3);
     dropTables(keyTable, outboxTable);
@@ -111,6 +135,7 @@ abstract class AbstractIngestCrashTest {
         try (ChildProcess child =
             child(
                 "ingest-" + round,
+                design,
                 keyTable,
                 outboxTable,
                 topic,
@@ -136,7 +161,8 @@ abstract class AbstractIngestCrashTest {
           }
         }
       }
-      try (ChildProcess last = child("ingest-final", keyTable, outboxTable, topic, "none", 1)) {
+      try (ChildProcess last =
+          child("ingest-final", design, keyTable, outboxTable, topic, "none", 1)) {
         port.set(awaitListening(last));
         Thread.sleep(1500);
         stop.set(true);
@@ -166,13 +192,8 @@ abstract class AbstractIngestCrashTest {
             FaultPoint.HTTP_BEFORE_COMMIT.name(), FaultPoint.HTTP_AFTER_COMMIT.name(), RANDOM_KILL);
     assertThat(accepted).hasSizeGreaterThan(100);
     assertThat(replays.get()).as("retries answered from the stored response").isPositive();
-    Map<String, Integer> duplicated = new HashMap<>(published);
-    duplicated.values().removeIf(n -> n == 1);
-    assertThat(duplicated).as("keys published more than once").isEmpty();
-    assertThat(published.keySet()).as("every key answered 2xx is published").containsAll(accepted);
-    // Clients retried each key until a 2xx, so a key published but never answered 2xx is a bug.
-    assertThat(accepted).containsAll(published.keySet());
     dropTables(keyTable, outboxTable);
+    return new CrashRun(accepted, published, replays.get(), reached);
   }
 
   private static Map<String, Integer> publishedKeys(String bootstrap, String topic) {
@@ -184,7 +205,13 @@ abstract class AbstractIngestCrashTest {
   }
 
   private ChildProcess child(
-      String name, String keyTable, String outboxTable, String topic, String point, int after) {
+      String name,
+      String design,
+      String keyTable,
+      String outboxTable,
+      String topic,
+      String point,
+      int after) {
     return ChildProcess.builder(IngestChildMain.class)
         .name(name)
         .jvmArgs("-Xmx256m", "-XX:TieredStopAtLevel=1")
@@ -196,7 +223,8 @@ abstract class AbstractIngestCrashTest {
             "positions-" + suffix,
             topic,
             point,
-            Integer.toString(after))
+            Integer.toString(after),
+            design)
         .start();
   }
 

@@ -132,6 +132,115 @@ class IngestComponentTest {
   }
 
   @Test
+  void concurrentRequestsShareACommitAndAFailedOneRollsBackAlone() throws Exception {
+    // Every request's hook waits a little, so requests pile up behind a commit and share the next;
+    // every 4th is refused by its hook, every 7th (not 4th) fails in it with an SQL error.
+    IdempotentIngest grouped =
+        IdempotentIngest.builder()
+            .dataSource(dataSource())
+            .route("/orders", "orders", "/order/id")
+            .meterRegistry(registry)
+            .hook(
+                (connection, context) -> {
+                  int id = Integer.parseInt(context.recordKey());
+                  try {
+                    Thread.sleep(2);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  try (Statement s = connection.createStatement()) {
+                    s.execute("INSERT INTO hook_rows VALUES (" + id + ")");
+                  }
+                  if (id % 4 == 0) {
+                    throw new IngestRejection(409, "Out of stock", "order " + id);
+                  }
+                  if (id % 7 == 0) {
+                    throw new SQLException("the hook failed for order " + id);
+                  }
+                })
+            .build();
+    try (Connection c = DriverManager.getConnection(URL);
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE hook_rows (id INT PRIMARY KEY)");
+    }
+    int n = 96;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(32);
+    java.util.Map<Integer, Integer> statuses = new java.util.concurrent.ConcurrentHashMap<>();
+    try {
+      java.util.List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
+      for (int i = 1; i <= n; i++) {
+        int id = i;
+        sent.add(
+            pool.submit(
+                () ->
+                    statuses.put(
+                        id,
+                        grouped
+                            .handle(
+                                HttpRequest.of(
+                                    "POST",
+                                    "/orders",
+                                    Map.of(
+                                        "content-type",
+                                        "application/json",
+                                        "idempotency-key",
+                                        "\"g-" + id + "\""),
+                                    ("{\"order\":{\"id\":\"" + id + "\"}}")
+                                        .getBytes(StandardCharsets.UTF_8)))
+                            .status())));
+      }
+      for (java.util.concurrent.Future<?> f : sent) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    java.util.Set<Integer> accepted = new java.util.TreeSet<>();
+    for (int id = 1; id <= n; id++) {
+      int expected = id % 4 == 0 ? 409 : id % 7 == 0 ? 500 : 202;
+      assertThat(statuses.get(id)).as("order " + id).isEqualTo(expected);
+      if (expected == 202) {
+        accepted.add(id);
+      }
+    }
+    try (Connection c = DriverManager.getConnection(URL);
+        Statement s = c.createStatement()) {
+      assertThat(ids(s, "SELECT CAST(msg_key AS VARCHAR) FROM exactly_outbox"))
+          .as("an outbox row for each accepted order and none other")
+          .isEqualTo(accepted);
+      assertThat(ids(s, "SELECT id FROM hook_rows"))
+          .as("the hook's rows of accepted orders only")
+          .isEqualTo(accepted);
+      // A refused request keeps its key with the refusal (replayed on retry); a failed one nothing.
+      assertThat(count(s, "SELECT COUNT(*) FROM exactly_idempotency"))
+          .isEqualTo(accepted.size() + n / 4);
+      s.execute("DROP TABLE hook_rows");
+    }
+    io.micrometer.core.instrument.DistributionSummary groups =
+        registry.get("exactly.http.commit.group").summary();
+    assertThat(groups.max()).as("requests shared a transaction").isGreaterThan(1);
+    assertThat(groups.totalAmount()).isEqualTo(accepted.size() + n / 4);
+  }
+
+  private static java.util.Set<Integer> ids(Statement s, String sql) throws SQLException {
+    java.util.Set<Integer> out = new java.util.TreeSet<>();
+    try (java.sql.ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(Integer.parseInt(rs.getString(1)));
+      }
+    }
+    return out;
+  }
+
+  private static long count(Statement s, String sql) throws SQLException {
+    try (java.sql.ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
   void everyBadInputIsRefusedWithItsStatusAndStoresNothing() throws Exception {
     IdempotentIngest strict =
         IdempotentIngest.builder()
@@ -213,6 +322,8 @@ class IngestComponentTest {
         .isEqualTo(1);
     assertThat(registry.get("exactly.http.latency").tag("outcome", "accepted").timer().count())
         .isEqualTo(1);
+    // The one accepted request's transaction; the refused ones rolled back and committed nothing.
+    assertThat(registry.get("exactly.http.commit.group").summary().totalAmount()).isEqualTo(1);
     assertThat(
             registry.getMeters().stream()
                 .map(m -> m.getId().getName())

@@ -45,9 +45,31 @@ public final class TopicReader {
    */
   public static List<ConsumerRecord<byte[], byte[]>> read(
       String bootstrapServers, String topic, IsolationLevel isolation, Duration timeout) {
+    return read(
+        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+        topic,
+        isolation,
+        timeout);
+  }
+
+  /**
+   * As {@link #read(String, String, IsolationLevel, Duration)}, with the consumer configured by
+   * {@code clientProperties} (bootstrap servers, SSL, SASL), which this only reads. The end offsets
+   * are taken once, at the start, so the read ends even while writers go on. Never creates the
+   * topic.
+   *
+   * @throws IllegalStateException when the end offsets are not reached within the timeout, naming
+   *     the partitions still behind
+   */
+  public static List<ConsumerRecord<byte[], byte[]>> read(
+      Map<String, Object> clientProperties,
+      String topic,
+      IsolationLevel isolation,
+      Duration timeout) {
     Objects.requireNonNull(topic, "topic");
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.putAll(clientProperties);
+    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString().toLowerCase(Locale.ROOT));
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);

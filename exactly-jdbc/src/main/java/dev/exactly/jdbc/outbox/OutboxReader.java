@@ -139,16 +139,15 @@ final class OutboxReader {
     // New rows and the lowest awaited ids in ONE statement, so one snapshot: the rows of a
     // transaction become visible together, and one that commits between two reads could
     // otherwise show its higher ids before its awaited lower ones (out of order within a key).
-    // The limit leaves room for every awaited id asked for, so none is cut off and mistaken for
-    // still missing. Ids given up by the fallback are read too: a row there is published late.
+    // The limit is on the new rows only, so no awaited id is cut off and mistaken for still
+    // missing. Ids given up by the fallback are read too: a row there is published late.
     long high = from.highWater();
     List<Long> gapIds = new ArrayList<>(gaps.keySet());
     gapIds.addAll(givenUp.keySet());
     List<Long> first = gapIds.subList(0, Math.min(gapIds.size(), IN_LIST));
     List<OutboxRow> rows = new ArrayList<>();
     try (PreparedStatement ps =
-        connection.prepareStatement(
-            table.selectAfterOrIds(first.size(), batchSize + first.size()))) {
+        connection.prepareStatement(table.selectAfterOrIds(first.size(), batchSize))) {
       ps.setLong(1, high);
       for (int j = 0; j < first.size(); j++) {
         ps.setLong(j + 2, first.get(j));

@@ -29,19 +29,25 @@ final class OutboxTable {
     return "SELECT " + COLUMNS + " FROM " + name + " WHERE id > ? ORDER BY id LIMIT " + limit;
   }
 
-  /** Rows above {@code ?} or with one of {@code count} ids, in id order. */
+  /**
+   * Up to {@code limit} rows above {@code ?}, and the rows with one of {@code count} ids: one
+   * statement, so one snapshot. Two branches, because an {@code OR} of the two conditions makes H2
+   * walk the whole table and PostgreSQL read the whole backlog before the limit; each branch here
+   * is an index range or lookup. The caller sorts the rows.
+   */
   String selectAfterOrIds(int count, int limit) {
     if (count == 0) {
       return selectAfter(limit);
     }
-    return "SELECT "
+    return "("
+        + selectAfter(limit)
+        + ") UNION ALL (SELECT "
         + COLUMNS
         + " FROM "
         + name
-        + " WHERE id > ? OR id IN ("
+        + " WHERE id IN ("
         + String.join(", ", Collections.nCopies(count, "?"))
-        + ") ORDER BY id LIMIT "
-        + limit;
+        + "))";
   }
 
   String selectIds(int count) {

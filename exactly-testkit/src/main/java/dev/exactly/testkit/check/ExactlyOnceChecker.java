@@ -1,6 +1,7 @@
 package dev.exactly.testkit.check;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,19 +24,48 @@ import java.util.TreeSet;
  */
 public final class ExactlyOnceChecker {
   private final Map<String, Input> inputs;
+  private final Map<String, Integer> repeatedInputIds;
 
+  /**
+   * @throws IllegalArgumentException when two inputs share an id: a generated test input never does
+   */
   public ExactlyOnceChecker(List<Input> inputs) {
+    this(inputs, false);
+  }
+
+  private ExactlyOnceChecker(List<Input> inputs, boolean allowRepeats) {
     Map<String, Input> byId = new LinkedHashMap<>();
+    Map<String, Integer> repeated = new TreeMap<>();
     for (Input input : inputs) {
-      if (byId.put(input.id(), input) != null) {
-        throw new IllegalArgumentException("input id " + input.id() + " given twice");
+      if (byId.putIfAbsent(input.id(), input) != null) {
+        if (!allowRepeats) {
+          throw new IllegalArgumentException("input id " + input.id() + " given twice");
+        }
+        repeated.merge(input.id(), 2, (n, one) -> n + 1);
       }
     }
     this.inputs = byId;
+    this.repeatedInputIds = Collections.unmodifiableMap(repeated);
   }
 
+  /**
+   * A checker for inputs read from the outside world, where an id can come twice (a producer that
+   * retried without idempotence, say). Each id is still expected to take effect exactly once; its
+   * first input gives its key and sequence, and the repeats are reported by {@link
+   * #repeatedInputIds()} rather than refused.
+   */
+  public static ExactlyOnceChecker allowingRepeatedIds(List<Input> inputs) {
+    return new ExactlyOnceChecker(inputs, true);
+  }
+
+  /** How many distinct ids are expected to take effect, once each. */
   public int expectedCount() {
     return inputs.size();
+  }
+
+  /** Ids the inputs hold more than once, and how many times each, sorted by id. */
+  public Map<String, Integer> repeatedInputIds() {
+    return repeatedInputIds;
   }
 
   public CheckReport check(EffectSource source) {

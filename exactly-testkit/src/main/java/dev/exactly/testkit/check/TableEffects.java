@@ -15,7 +15,7 @@ import java.util.Objects;
  * batch), shown in examples of duplicates.
  *
  * <p>Works with any JDBC driver on the class path; nothing here is vendor-specific. A table keeps
- * no order the checker could verify, so {@link #keepsOrder()} is false.
+ * no order of its own, so {@link #keepsOrder()} is false unless the query orders the rows.
  *
  * <pre>{@code
  * checker.check(new TableEffects("processed_orders", url, "SELECT order_id FROM processed_orders"))
@@ -26,6 +26,7 @@ public final class TableEffects implements EffectSource {
   private final String name;
   private final String jdbcUrl;
   private final String query;
+  private final boolean keepsOrder;
 
   /**
    * @param name for reports, such as the table's name and database
@@ -33,9 +34,19 @@ public final class TableEffects implements EffectSource {
    * @param query returns one row per effect: input id, then optionally an attempt id
    */
   public TableEffects(String name, String jdbcUrl, String query) {
+    this(name, jdbcUrl, query, false);
+  }
+
+  /**
+   * As {@link #TableEffects(String, String, String)}; with {@code keepsOrder}, the rows' order as
+   * the query returns them is the order the effects took place in (the query orders them, by an
+   * identity column or a timestamp), and the checker verifies each key's sequence against it.
+   */
+  public TableEffects(String name, String jdbcUrl, String query, boolean keepsOrder) {
     this.name = Objects.requireNonNull(name, "name");
     this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
     this.query = Objects.requireNonNull(query, "query");
+    this.keepsOrder = keepsOrder;
   }
 
   @Override
@@ -53,7 +64,9 @@ public final class TableEffects implements EffectSource {
       long row = 0;
       while (rs.next()) {
         String attempt = hasAttempt ? String.valueOf(rs.getString(2)) : "";
-        effects.add(new Effect(rs.getString(1), attempt, name + " row " + row++));
+        String id = rs.getString(1);
+        effects.add(
+            new Effect(id == null ? RecordEffects.NO_ID : id, attempt, name + " row " + row++));
       }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read effects from " + name + " with " + query, e);
@@ -63,6 +76,6 @@ public final class TableEffects implements EffectSource {
 
   @Override
   public boolean keepsOrder() {
-    return false;
+    return keepsOrder;
   }
 }

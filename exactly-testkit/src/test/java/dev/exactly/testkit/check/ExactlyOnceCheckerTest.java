@@ -60,28 +60,49 @@ class ExactlyOnceCheckerTest {
         .startsWith("zz");
   }
 
+  @Test
+  void anInputIdGivenTwiceIsRefusedUnlessRepeatsAreAllowed() {
+    List<Input> repeated = new ArrayList<>(INPUTS);
+    repeated.add(new Input("a1", "a", 3));
+    repeated.add(new Input("a1", "a", 4));
+    assertThatThrownBy(() -> new ExactlyOnceChecker(repeated))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("a1 given twice");
+
+    ExactlyOnceChecker checker = ExactlyOnceChecker.allowingRepeatedIds(repeated);
+    assertThat(checker.expectedCount()).isEqualTo(5);
+    assertThat(checker.repeatedInputIds()).containsExactly(java.util.Map.entry("a1", 3));
+    // Each id is expected once: the input's own repeat is not the sink's duplicate.
+    assertThat(check(checker, true, "a0", "a1", "a2", "b0", "b1").isExactlyOnce()).isTrue();
+    assertThat(check(checker, true, "a0", "a1", "a1", "a2", "b0", "b1").duplicated())
+        .containsExactly(java.util.Map.entry("a1", 2));
+  }
+
   private static CheckReport check(boolean ordered, String... ids) {
+    return check(new ExactlyOnceChecker(INPUTS), ordered, ids);
+  }
+
+  private static CheckReport check(ExactlyOnceChecker checker, boolean ordered, String... ids) {
     List<Effect> effects = new ArrayList<>();
     for (int i = 0; i < ids.length; i++) {
       effects.add(new Effect(ids[i], "attempt-" + i, "sink@" + i));
     }
-    return new ExactlyOnceChecker(INPUTS)
-        .check(
-            new EffectSource() {
-              @Override
-              public String name() {
-                return "test sink";
-              }
+    return checker.check(
+        new EffectSource() {
+          @Override
+          public String name() {
+            return "test sink";
+          }
 
-              @Override
-              public List<Effect> read() {
-                return effects;
-              }
+          @Override
+          public List<Effect> read() {
+            return effects;
+          }
 
-              @Override
-              public boolean keepsOrder() {
-                return ordered;
-              }
-            });
+          @Override
+          public boolean keepsOrder() {
+            return ordered;
+          }
+        });
   }
 }
