@@ -63,17 +63,25 @@ final class GroupCommit<T> {
   private final DataSource dataSource;
   private final int maxGroup;
   private final IntConsumer committed;
+  private final Part<?> beforeCommit;
   private final List<Stripe<T>> stripes = new ArrayList<>();
 
   /**
    * @param maxGroup the most requests in one transaction; 1 commits each request by itself
    * @param stripes how many groups may commit at once
    * @param committed told the size of each group whose transaction committed
+   * @param beforeCommit run once per transaction in which a part succeeded, before its commit
    */
-  GroupCommit(DataSource dataSource, int maxGroup, int stripes, IntConsumer committed) {
+  GroupCommit(
+      DataSource dataSource,
+      int maxGroup,
+      int stripes,
+      IntConsumer committed,
+      Part<?> beforeCommit) {
     this.dataSource = dataSource;
     this.maxGroup = maxGroup;
     this.committed = committed;
+    this.beforeCommit = beforeCommit;
     for (int i = 0; i < stripes; i++) {
       this.stripes.add(new Stripe<>());
     }
@@ -116,15 +124,20 @@ final class GroupCommit<T> {
   private void commit(List<Pending<T>> group) {
     Throwable groupFailure = null;
     try (Connection c = connect()) {
-      Transactions.run(
-          c,
-          tx -> {
-            for (Pending<T> p : group) {
-              runInSavepoint(tx, p);
-            }
-            return null;
-          });
-      int ran = (int) group.stream().filter(p -> p.failure == null).count();
+      int ran =
+          Transactions.run(
+              c,
+              tx -> {
+                int ok = 0;
+                for (Pending<T> p : group) {
+                  runInSavepoint(tx, p);
+                  ok += p.failure == null ? 1 : 0;
+                }
+                if (ok > 0) {
+                  beforeCommit.run(tx);
+                }
+                return ok;
+              });
       if (ran > 0) {
         committed.accept(ran);
       }

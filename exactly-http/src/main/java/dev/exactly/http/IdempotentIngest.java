@@ -251,7 +251,7 @@ public interface IdempotentIngest {
         throw new ConfigurationException(
             "ingest.clientHeader", clientHeader, "is not an HTTP header name");
       }
-      Outbox.Builder outbox = Outbox.builder().table(outboxTable).ticker(ticker);
+      Outbox.Builder outbox = Outbox.builder().table(outboxTable).ticker(ticker).notifyRelay(false);
       if (database != null) {
         outbox.database(database);
       }

@@ -76,7 +76,16 @@ final class IngestEngine implements IdempotentIngest {
     this.dialect = b.database == null ? null : Dialect.of(b.database);
     this.metrics = new IngestMetrics(b.meterRegistry, b.table);
     this.commits =
-        new GroupCommit<>(b.dataSource, b.groupCommit, COMMIT_STRIPES, metrics::committed);
+        new GroupCommit<>(
+            b.dataSource,
+            b.groupCommit,
+            COMMIT_STRIPES,
+            metrics::committed,
+            // One wake-up of the relay per transaction, not one per request in it.
+            tx -> {
+              outbox.notifyRelay(tx);
+              return null;
+            });
     this.check =
         new RequestCheck(b.routes, b.requireKey, b.clientHeader, b.maxBodyBytes, json, problems);
   }

@@ -60,6 +60,10 @@ abstract class AbstractIngestTest {
 
   protected abstract String jdbcUrl();
 
+  protected String outboxTable() {
+    return outboxTable;
+  }
+
   protected void assumeServer() {}
 
   @BeforeAll
@@ -130,15 +134,15 @@ abstract class AbstractIngestTest {
     }
   }
 
-  private static String unique(String prefix) {
+  protected static String unique(String prefix) {
     return prefix + "-" + IDS.incrementAndGet() + "-" + System.nanoTime();
   }
 
-  private static String order(String orderId) {
+  protected static String order(String orderId) {
     return "{\"orderId\":\"" + orderId + "\",\"amount\":12}";
   }
 
-  private HttpResponse post(String key, String body) throws Exception {
+  protected HttpResponse post(String key, String body) throws Exception {
     return http.post("/orders", Http.quoted(key), body, "X-Client", "shop-1");
   }
 

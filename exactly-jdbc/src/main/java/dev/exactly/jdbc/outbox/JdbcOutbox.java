@@ -67,14 +67,21 @@ final class JdbcOutbox implements Outbox {
       }
       throw e;
     }
-    Optional<String> notify = d.notifyStatement();
-    if (notifyRelay && notify.isPresent()) {
+    if (notifyRelay) {
+      notifyRelay(connection);
+    }
+    return id;
+  }
+
+  @Override
+  public void notifyRelay(Connection connection) throws SQLException {
+    Optional<String> notify = dialect(connection).notifyStatement();
+    if (notify.isPresent()) {
       try (PreparedStatement ps = connection.prepareStatement(notify.get())) {
         ps.setString(1, table.channel());
         ps.execute();
       }
     }
-    return id;
   }
 
   private long insert(

@@ -83,6 +83,13 @@ public interface Outbox {
     return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Wakes the relay when the current transaction on {@code connection} commits, where the database
+   * can (PostgreSQL NOTIFY; elsewhere nothing). For a writer built with {@code notifyRelay(false)}
+   * that writes many rows per transaction: one call per transaction instead of one per row.
+   */
+  void notifyRelay(Connection connection) throws SQLException;
+
   /** The outbox table's name. */
   String table();
 
