@@ -63,6 +63,7 @@ final class GroupCommit<T> {
   private final DataSource dataSource;
   private final int maxGroup;
   private final IntConsumer committed;
+  private final Part<?> begin;
   private final Part<?> beforeCommit;
   private final List<Stripe<T>> stripes = new ArrayList<>();
 
@@ -70,6 +71,7 @@ final class GroupCommit<T> {
    * @param maxGroup the most requests in one transaction; 1 commits each request by itself
    * @param stripes how many groups may commit at once
    * @param committed told the size of each group whose transaction committed
+   * @param begin run first in each transaction
    * @param beforeCommit run once per transaction in which a part succeeded, before its commit
    */
   GroupCommit(
@@ -77,10 +79,12 @@ final class GroupCommit<T> {
       int maxGroup,
       int stripes,
       IntConsumer committed,
+      Part<?> begin,
       Part<?> beforeCommit) {
     this.dataSource = dataSource;
     this.maxGroup = maxGroup;
     this.committed = committed;
+    this.begin = begin;
     this.beforeCommit = beforeCommit;
     for (int i = 0; i < stripes; i++) {
       this.stripes.add(new Stripe<>());
@@ -128,6 +132,7 @@ final class GroupCommit<T> {
           Transactions.run(
               c,
               tx -> {
+                begin.run(tx);
                 int ok = 0;
                 for (Pending<T> p : group) {
                   runInSavepoint(tx, p);

@@ -9,6 +9,7 @@ import dev.exactly.FaultInjection;
 import dev.exactly.FaultPoint;
 import dev.exactly.Ticker;
 import dev.exactly.http.IngestMetrics.Outcome;
+import dev.exactly.jdbc.Database;
 import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.internal.SqlErrorKind;
 import dev.exactly.jdbc.outbox.Outbox;
@@ -44,6 +45,13 @@ final class IngestEngine implements IdempotentIngest {
    * hook or a lock wait holds back only the keys of its stripe.
    */
   private static final int COMMIT_STRIPES = 4;
+
+  /**
+   * The short lock wait is for the key inserts only: a later lock (PostgreSQL's NOTIFY queue at
+   * commit, under load) that timed out would otherwise pass for a duplicate in flight and answer
+   * 409.
+   */
+  private static final String RESET_LOCK_WAIT = "SET LOCAL lock_timeout TO DEFAULT";
 
   private final DataSource dataSource;
   private final IdempotencyTable table;
@@ -81,11 +89,8 @@ final class IngestEngine implements IdempotentIngest {
             b.groupCommit,
             COMMIT_STRIPES,
             metrics::committed,
-            // One wake-up of the relay per transaction, not one per request in it.
-            tx -> {
-              outbox.notifyRelay(tx);
-              return null;
-            });
+            this::beginGroup,
+            this::endGroup);
     this.check =
         new RequestCheck(b.routes, b.requireKey, b.clientHeader, b.maxBodyBytes, json, problems);
   }
@@ -239,8 +244,8 @@ final class IngestEngine implements IdempotentIngest {
       String fingerprint,
       HttpResponse accepted)
       throws SQLException {
-    try (Statement s = tx.createStatement()) {
-      s.execute(lockWait(d));
+    if (hook != IngestHook.NONE) {
+      execute(tx, lockWait(d));
     }
     try (PreparedStatement ps = tx.prepareStatement(table.insert())) {
       ps.setString(1, keyHash);
@@ -259,12 +264,9 @@ final class IngestEngine implements IdempotentIngest {
       }
       throw e;
     }
-    // The short wait is for the key's row only: a later lock (PostgreSQL's NOTIFY queue at commit
-    // under load) that timed out would otherwise pass for a duplicate in flight and answer 409.
-    if (d.database() == dev.exactly.jdbc.Database.POSTGRESQL) {
-      try (Statement s = tx.createStatement()) {
-        s.execute("SET LOCAL lock_timeout TO DEFAULT");
-      }
+    // The hook's statements wait as usual (RESET_LOCK_WAIT).
+    if (hook != IngestHook.NONE && d.database() == Database.POSTGRESQL) {
+      execute(tx, RESET_LOCK_WAIT);
     }
     Savepoint beforeHook = hook == IngestHook.NONE ? null : tx.setSavepoint();
     try {
@@ -304,6 +306,35 @@ final class IngestEngine implements IdempotentIngest {
         headers);
     faults.reached(FaultPoint.HTTP_BEFORE_COMMIT);
     return new Answer(Outcome.ACCEPTED, accepted);
+  }
+
+  /**
+   * Starts a group's transaction. Without a hook the short lock wait is set once for the group: the
+   * key inserts are the only statements in it that can wait on another transaction's lock (an
+   * outbox row is a new row). With a hook each request sets it for its key insert only, so the
+   * hook's statements wait as usual.
+   */
+  private Void beginGroup(Connection tx) throws SQLException {
+    if (hook == IngestHook.NONE) {
+      execute(tx, lockWait(dialect(tx)));
+    }
+    return null;
+  }
+
+  /** Ends a group's transaction in which some request succeeded, before its commit. */
+  private Void endGroup(Connection tx) throws SQLException {
+    if (hook == IngestHook.NONE && dialect(tx).database() == Database.POSTGRESQL) {
+      execute(tx, RESET_LOCK_WAIT);
+    }
+    // One wake-up of the relay per transaction, not one per request in it.
+    outbox.notifyRelay(tx);
+    return null;
+  }
+
+  private static void execute(Connection tx, String sql) throws SQLException {
+    try (Statement s = tx.createStatement()) {
+      s.execute(sql);
+    }
   }
 
   /**
