@@ -209,6 +209,77 @@ class IdempotentConsumerConcurrencyTest {
     }
   }
 
+  /**
+   * One key's handler hangs while the topic holds ten polls' worth of records: the consumer keeps
+   * polling, every other key's records take effect, the committed offset stops at the hung record,
+   * and the member outlives max.poll.interval.ms (it is not evicted: no rebalance, no repeats).
+   */
+  @Test
+  void aHungKeyDoesNotHoldThePollOtherKeysFlowPastIt() throws Exception {
+    String topic = unique("hang-poll-in");
+    KAFKA.broker().createTopic(topic, 1);
+    send(topic, 20, 10); // 200 records, 20 a poll; k3:0 at offset 3, k3's others behind it
+    CountDownLatch release = new CountDownLatch(1);
+    TopicPartition tp = new TopicPartition(topic, 0);
+    String group = unique("hang-poll-g");
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY);
+        Admin admin =
+            Admin.create(
+                Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    KAFKA.broker().bootstrapServers()))) {
+      IdempotentConsumer.Builder<String, String> b =
+          IdempotentConsumer.builder(
+                  Map.<String, Object>of(
+                      "bootstrap.servers",
+                      KAFKA.broker().bootstrapServers(),
+                      "max.poll.records",
+                      20,
+                      "max.poll.interval.ms",
+                      4000))
+              .createTopics(true)
+              .groupId(group)
+              .input(topic, new StringDeserializer(), new StringDeserializer())
+              .dedupKey(DedupKey.header("x-id"))
+              .store(InMemoryDedupStore.create(100_000))
+              .concurrency(4)
+              .ordering(Ordering.KEY);
+      try (IdempotentConsumer c =
+          b.handler(
+                  r -> {
+                    if (r.record().value().equals("k3:0")) {
+                      release.await();
+                    }
+                    post(server, r);
+                  })
+              .build()
+              .start()) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.effects().size() >= 190);
+        assertThat(server.effectCounts()).doesNotContainKeys("k3:0", "k3:1", "k3:9");
+        // Past max.poll.interval.ms with the handler still hung: a member that stopped polling
+        // would be evicted now and its records run again by the next assignment.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+        while (System.nanoTime() < deadline) {
+          assertThat(committed(admin, group, tp))
+              .as("committed offset while k3:0 hangs")
+              .isLessThanOrEqualTo(3);
+          Thread.sleep(200);
+        }
+        assertThat(committed(admin, group, tp)).isEqualTo(3);
+        assertThat(server.effects()).hasSize(190);
+        release.countDown();
+        await().atMost(WAIT).until(() -> committed(admin, group, tp) == 200);
+        assertThat(c.failure()).isEmpty();
+      }
+      Map<String, Integer> counts = server.effectCounts();
+      assertThat(counts).hasSize(200);
+      assertThat(counts.values()).containsOnly(1);
+      orderByKey(server.effects())
+          .forEach(
+              (k, seqs) -> assertThat(seqs).as(k).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+    }
+  }
+
   private static long committed(Admin admin, String group, TopicPartition tp) throws Exception {
     OffsetAndMetadata o =
         admin
