@@ -15,6 +15,7 @@ import dev.exactly.testkit.CountingHttpServer;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicWriter;
 import dev.exactly.testkit.check.Effect;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -222,6 +223,7 @@ class IdempotentConsumerConcurrencyTest {
     CountDownLatch release = new CountDownLatch(1);
     TopicPartition tp = new TopicPartition(topic, 0);
     String group = unique("hang-poll-g");
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY);
         Admin admin =
             Admin.create(
@@ -243,7 +245,8 @@ class IdempotentConsumerConcurrencyTest {
               .dedupKey(DedupKey.header("x-id"))
               .store(InMemoryDedupStore.create(100_000))
               .concurrency(4)
-              .ordering(Ordering.KEY);
+              .ordering(Ordering.KEY)
+              .meterRegistry(meters);
       try (IdempotentConsumer c =
           b.handler(
                   r -> {
@@ -267,8 +270,12 @@ class IdempotentConsumerConcurrencyTest {
         }
         assertThat(committed(admin, group, tp)).isEqualTo(3);
         assertThat(server.effects()).hasSize(190);
+        // The partition's watermark waits at offset 3 with all 200 records polled.
+        assertThat(watermarkLag(meters, topic)).isEqualTo(197.0);
+        assertThat(meters.get("exactly.dedup.worker.wait").timer().count()).isPositive();
         release.countDown();
         await().atMost(WAIT).until(() -> committed(admin, group, tp) == 200);
+        await().atMost(WAIT).until(() -> watermarkLag(meters, topic) == 0.0);
         assertThat(c.failure()).isEmpty();
       }
       Map<String, Integer> counts = server.effectCounts();
@@ -278,6 +285,15 @@ class IdempotentConsumerConcurrencyTest {
           .forEach(
               (k, seqs) -> assertThat(seqs).as(k).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
     }
+  }
+
+  private static double watermarkLag(SimpleMeterRegistry meters, String topic) {
+    return meters
+        .get("exactly.dedup.watermark.lag")
+        .tag("topic", topic)
+        .tag("partition", "0")
+        .gauge()
+        .value();
   }
 
   private static long committed(Admin admin, String group, TopicPartition tp) throws Exception {
