@@ -287,6 +287,55 @@ class IdempotentConsumerConcurrencyTest {
     }
   }
 
+  /**
+   * A hung key whose later records keep arriving: the records queued behind it reach the bound (two
+   * polls of 20), the consumer pauses the partition instead of fetching more, and the other key
+   * stops with it; released, everything runs once and in order.
+   */
+  @Test
+  void recordsQueuedBehindAHungKeyAreBoundedByPausingThePartition() throws Exception {
+    String topic = unique("hang-bound-in");
+    KAFKA.broker().createTopic(topic, 1);
+    send(topic, 2, 100); // k0:0, k1:0, k0:1, k1:1, ...
+    CountDownLatch release = new CountDownLatch(1);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY);
+        IdempotentConsumer c =
+            consumer(topic, 4, 20)
+                .meterRegistry(meters)
+                .handler(
+                    r -> {
+                      if (r.record().value().equals("k0:0")) {
+                        release.await();
+                      }
+                      post(server, r);
+                    })
+                .build()
+                .start()) {
+      await().atMost(WAIT).until(() -> server.effects().size() >= 19);
+      int before;
+      int after = server.effects().size();
+      do { // until no effect arrives for a second: the partition is paused
+        before = after;
+        Thread.sleep(1000);
+        after = server.effects().size();
+      } while (after != before);
+      assertThat(after).as("k1's effects before the pause").isLessThan(100);
+      // Polled: at most the bound (40 unfinished) plus one poll of k0's records, and as many of
+      // k1's between them; never the whole topic.
+      assertThat(watermarkLag(meters, topic)).isLessThanOrEqualTo(2 * (40 + 20)).isPositive();
+      release.countDown();
+      await().atMost(WAIT).until(() -> server.effects().size() >= 200);
+      Thread.sleep(300); // a repeat would arrive now
+      assertThat(c.failure()).isEmpty();
+      Map<String, Integer> counts = server.effectCounts();
+      assertThat(counts).hasSize(200);
+      assertThat(counts.values()).containsOnly(1);
+      List<Integer> inOrder = java.util.stream.IntStream.range(0, 100).boxed().toList();
+      orderByKey(server.effects()).forEach((k, seqs) -> assertThat(seqs).as(k).isEqualTo(inOrder));
+    }
+  }
+
   private static double watermarkLag(SimpleMeterRegistry meters, String topic) {
     return meters
         .get("exactly.dedup.watermark.lag")
