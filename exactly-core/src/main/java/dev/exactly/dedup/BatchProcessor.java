@@ -7,6 +7,7 @@ import dev.exactly.internal.DeadLetterWarnings;
 import dev.exactly.internal.DeadLetters;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,8 +52,11 @@ final class BatchProcessor<K, V> {
   private final FaultInjection faults;
   private final DeadLetterWarnings warnings;
 
-  /** With concurrency above 1, runs the handlers once claimed; null runs them here, in order. */
-  private final ConcurrentBatch<K, V> concurrent;
+  /**
+   * With concurrency above 1, claims and runs the records across polls; null runs each poll here,
+   * in order, before the next.
+   */
+  private final Pipeline<K, V> pipeline;
 
   // The batch in hand. The item that holds each key's claim: the first of the batch to use the key
   // (handle it, or leave it for the next poll); later records of the key follow its outcome.
@@ -82,10 +86,41 @@ final class BatchProcessor<K, V> {
     this.store = s.store();
     this.faults = s.faults();
     this.warnings = new DeadLetterWarnings("idempotent consumer " + s.name(), s.ticker());
-    this.concurrent =
+    this.pipeline =
         s.concurrency() > 1
-            ? new ConcurrentBatch<>(s, this, runner, renewer, ends, metrics, executor, running)
+            ? new Pipeline<>(s, this, reader, runner, renewer, ends, metrics, executor, running)
             : null;
+  }
+
+  /** How long the next poll may wait for records. */
+  Duration pollTimeout() {
+    return pipeline != null ? pipeline.pollTimeout() : s.pollTimeout();
+  }
+
+  /** After every poll, records or not: with concurrency, the pipeline's turn on this thread. */
+  void afterPoll() {
+    if (pipeline != null) {
+      pipeline.tick(consumer);
+    }
+  }
+
+  /** Once stopping: with concurrency, ends what is in flight before the consumer closes. */
+  void stop() {
+    if (pipeline != null) {
+      pipeline.drain();
+    }
+  }
+
+  /** From the rebalance listener: {@code partitions} were revoked, or lost. */
+  void revoked(Collection<TopicPartition> partitions, boolean lost) {
+    paused.forget(partitions);
+    if (pipeline != null) {
+      pipeline.revoked(partitions, lost);
+    } else {
+      // Each poll commits before the next, so nothing of the serial consumer is pending here.
+      renewer.forget(partitions);
+      partitions.forEach(tp -> metrics.watermarkLag(tp).set(0));
+    }
   }
 
   /**
@@ -93,6 +128,10 @@ final class BatchProcessor<K, V> {
    *     the batch is rewound, to be polled again
    */
   void process(ConsumerRecords<byte[], byte[]> polled) {
+    if (pipeline != null) {
+      pipeline.accept(polled);
+      return;
+    }
     holders.clear();
     nextOffsets.clear();
     Map<TopicPartition, List<Item<K, V>>> partitions = new LinkedHashMap<>();
@@ -107,6 +146,7 @@ final class BatchProcessor<K, V> {
         }
       }
       partitions.put(tp, items);
+      metrics.watermarkLag(tp).set(items.size());
     }
     Map<String, Claim> claims;
     long claimedAtNanos = s.ticker().nanoTime();
@@ -126,10 +166,6 @@ final class BatchProcessor<K, V> {
             }
           }
         });
-    if (concurrent != null) {
-      concurrent.run(partitions);
-      return;
-    }
     boolean stopped = false;
     for (Map.Entry<TopicPartition, List<Item<K, V>>> e : partitions.entrySet()) {
       if (stopped) {
@@ -141,6 +177,8 @@ final class BatchProcessor<K, V> {
     if (endClaims(renewer.dropAll())) {
       commit();
     }
+    // Committed past what was done; what was left is polled again, whatever the lag said.
+    partitions.keySet().forEach(tp -> metrics.watermarkLag(tp).set(0));
   }
 
   /** False when stopping cut the partition short; the rest of the batch is not processed. */

@@ -6,9 +6,13 @@ import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The idempotent consumer's meters, exactly those the {@link Metric} catalogue lists for {@link
@@ -31,6 +35,7 @@ final class DedupMetrics {
   final Timer completeLatency;
   final Timer releaseLatency;
   final Timer extendLatency;
+  final Timer workerWait;
   final Counter claimErrors;
   final Counter completeErrors;
   final Counter releaseErrors;
@@ -53,6 +58,7 @@ final class DedupMetrics {
   private final Ticker ticker;
   private final Meters meters;
   private final String store;
+  private final Map<TopicPartition, AtomicLong> watermarkLags = new ConcurrentHashMap<>();
 
   DedupMetrics(MeterRegistry registry, ConsumerSettings<?, ?> s) {
     this.ticker = s.ticker();
@@ -73,12 +79,36 @@ final class DedupMetrics {
     completeLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "complete");
     releaseLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "release");
     extendLatency = m.timer(Metric.DEDUP_STORE_LATENCY, "store", store, "op", "extend");
+    workerWait = m.timer(Metric.DEDUP_WORKER_WAIT, "store", store);
     claimErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "claim");
     completeErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "complete");
     releaseErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "release");
     extendErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "extend");
     m.gauge(Metric.DEDUP_HANDLERS_IN_FLIGHT, handlersInFlight, AtomicInteger::get, "store", store);
     m.gauge(Metric.DEDUP_RETENTION_SHORT, retentionCheck, AtomicInteger::get, "store", store);
+  }
+
+  /**
+   * The watermark lag of {@code tp}, its gauge registered on first use and kept (reading 0) after
+   * the partition moves on. Any thread.
+   */
+  AtomicLong watermarkLag(TopicPartition tp) {
+    return watermarkLags.computeIfAbsent(
+        tp,
+        k -> {
+          AtomicLong lag = new AtomicLong();
+          meters.gauge(
+              Metric.DEDUP_WATERMARK_LAG,
+              lag,
+              AtomicLong::get,
+              "store",
+              store,
+              "topic",
+              k.topic(),
+              "partition",
+              Integer.toString(k.partition()));
+          return lag;
+        });
   }
 
   /** Runs one store call, timing it on the consumer's ticker. */

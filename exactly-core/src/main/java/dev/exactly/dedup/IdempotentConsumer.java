@@ -399,14 +399,12 @@ public final class IdempotentConsumer implements Component {
     }
 
     /**
-     * Where the meters go; default a private registry nobody reads (never Micrometer's global one).
-     * Called twice, the last value wins.
-     */
-    /**
      * How many handlers may run at once; default 1 (one record at a time, on the consumer's
      * thread). Above 1, after each poll's claims (still one store round trip) the handlers of
-     * different keys run concurrently (see {@link #ordering}), each key is marked done within a few
-     * milliseconds of its effect, and a partition's offset is committed only up to its lowest
+     * different keys run concurrently (see {@link #ordering}) while the consumer keeps polling, so
+     * a slow or hung handler holds only its key's later records; the records held unfinished are
+     * bounded (about two polls' worth) by pausing the partitions. Each key is marked done within a
+     * few milliseconds of its effect, and a partition's offset is committed only up to its lowest
      * record not yet done. The handler and the duplicate listener must then be thread-safe. Checked
      * at build. A second call replaces the first.
      */
@@ -436,6 +434,10 @@ public final class IdempotentConsumer implements Component {
       return this;
     }
 
+    /**
+     * Where the meters go; default a private registry nobody reads (never Micrometer's global one).
+     * Called twice, the last value wins.
+     */
     public Builder<K, V> meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
       return this;

@@ -198,7 +198,7 @@ final class IdempotentEngine<K, V> {
   }
 
   private void poll(KafkaConsumer<byte[], byte[]> c, BatchProcessor<K, V> batches) {
-    c.subscribe(List.of(s.topic()), new Listener());
+    c.subscribe(List.of(s.topic()), new Listener(batches));
     log.info(
         "idempotent consumer {} started on {} with store {}, lease {}, retention {}",
         s.name(),
@@ -210,10 +210,11 @@ final class IdempotentEngine<K, V> {
       paused.resumeDue(c);
       ConsumerRecords<byte[], byte[]> polled;
       try {
-        polled = c.poll(s.pollTimeout());
+        polled = c.poll(batches.pollTimeout());
       } catch (WakeupException e) {
         continue;
       }
+      batches.afterPoll();
       if (polled.isEmpty()) {
         continue;
       }
@@ -233,14 +234,19 @@ final class IdempotentEngine<K, V> {
         Waits.sleepWhileQuietly(s.ticker(), backoff, this::running);
       }
     }
+    batches.stop();
   }
 
   private final class Listener implements ConsumerRebalanceListener {
+    private final BatchProcessor<K, V> batches;
+
+    Listener(BatchProcessor<K, V> batches) {
+      this.batches = batches;
+    }
+
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      // Each batch commits before the next poll, so nothing is pending here.
-      paused.forget(partitions);
-      renewer.forget(partitions);
+      batches.revoked(partitions, false);
     }
 
     @Override
@@ -250,8 +256,7 @@ final class IdempotentEngine<K, V> {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      paused.forget(partitions);
-      renewer.forget(partitions);
+      batches.revoked(partitions, true);
     }
   }
 }

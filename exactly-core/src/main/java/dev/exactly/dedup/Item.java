@@ -2,6 +2,7 @@ package dev.exactly.dedup;
 
 import dev.exactly.DeadLetterReason;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * One polled record and everything its batch has decided about it: its dedup key, the store's
@@ -48,7 +49,8 @@ final class Item<K, V> {
   /** The store's answer for {@link #dedupKey}, shared by the batch's records of that key. */
   Claim claim;
 
-  Outcome outcome = Outcome.PENDING;
+  /** Set by a worker with concurrency, read by the engine thread. */
+  volatile Outcome outcome = Outcome.PENDING;
 
   /** Handler runs so far; 1 for a record that cannot be handled (it was tried once). */
   int attempts;
@@ -69,8 +71,20 @@ final class Item<K, V> {
    */
   volatile boolean settled;
 
-  /** With concurrency: the earlier record of the same key in the batch this one was skipped for. */
-  Item<K, V> follows;
+  /**
+   * With concurrency: the earlier record in flight with the same dedup key, whose claim this one
+   * follows instead of claiming the key itself; skipped once that one succeeded.
+   */
+  volatile Item<K, V> follows;
+
+  /** With concurrency: when the claim this record runs on was asked for, on the ticker. */
+  long claimedAtNanos;
+
+  /** With concurrency: whether the record waits for the engine to claim its key (again). */
+  boolean needsClaim;
+
+  /** With concurrency: when the engine looks at the waiting record again, in ticker millis. */
+  long retryAtMillis;
 
   private Item(
       ConsumerRecord<byte[], byte[]> raw,
@@ -110,6 +124,10 @@ final class Item<K, V> {
     return raw.offset();
   }
 
+  TopicPartition partition() {
+    return new TopicPartition(raw.topic(), raw.partition());
+  }
+
   /** The claim this record's batch holds on its key, if the store answered CLAIMED. */
   Claim.Claimed claimed() {
     return claim instanceof Claim.Claimed c ? c : null;
@@ -122,7 +140,11 @@ final class Item<K, V> {
 
   /** Whether the partition's committed offset may pass this record. */
   boolean done() {
-    return settled || (follows != null && follows.settled);
+    if (settled) {
+      return true;
+    }
+    Item<K, V> f = follows;
+    return f != null && outcome == Outcome.SKIPPED && f.settled;
   }
 
   IdempotentRecord<K, V> handlerRecord() {

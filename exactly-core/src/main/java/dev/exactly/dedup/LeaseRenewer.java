@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 final class LeaseRenewer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaseRenewer.class);
 
-  private record Held(Claim.Claimed claim, TopicPartition partition, long offset) {}
+  private record Held(
+      Claim.Claimed claim, TopicPartition partition, long offset, long claimedAtNanos) {}
 
   private final String name;
   private final DedupStore store;
@@ -52,11 +53,8 @@ final class LeaseRenewer implements AutoCloseable {
   /** When the last successful renewal (or the claims held now) began, on the ticker. */
   private volatile long renewedAtNanos;
 
-  /** When the claims held now were claimed, right after their poll. */
-  private long claimedAtNanos;
-
-  /** Whether renewals stopped for the claims held now because the poll loop overran. */
-  private boolean overran;
+  /** Keys no longer renewed because they were held past max.poll.interval.ms (warned once). */
+  private final Set<String> overran = new HashSet<>();
 
   LeaseRenewer(ConsumerSettings<?, ?> s, DedupMetrics metrics) {
     this.name = s.name();
@@ -83,10 +81,8 @@ final class LeaseRenewer implements AutoCloseable {
     }
     if (held.isEmpty()) {
       renewedAtNanos = claimedAtNanos;
-      this.claimedAtNanos = claimedAtNanos;
-      overran = false;
     }
-    held.putIfAbsent(claim.key(), new Held(claim, partition, offset));
+    held.putIfAbsent(claim.key(), new Held(claim, partition, offset, claimedAtNanos));
     lost.remove(claim.key());
     if (thread == null) {
       thread = new Thread(this::renewUntilClosed, "exactly-lease-renewer-" + name);
@@ -106,6 +102,7 @@ final class LeaseRenewer implements AutoCloseable {
     held.clear();
     settling.clear();
     lost.clear();
+    overran.clear();
     return wereLost;
   }
 
@@ -113,6 +110,7 @@ final class LeaseRenewer implements AutoCloseable {
   synchronized void drop(String key) {
     held.remove(key);
     settling.remove(key);
+    overran.remove(key);
   }
 
   /** Stops renewing the claims of partitions this instance no longer owns. */
@@ -127,6 +125,16 @@ final class LeaseRenewer implements AutoCloseable {
     } else {
       settling.remove(key);
     }
+  }
+
+  /**
+   * Whether {@code key}'s claim is still renewed: held, and not past max.poll.interval.ms since it
+   * was claimed. A record whose claim is not must claim its key afresh before it starts.
+   */
+  synchronized boolean renewing(String key) {
+    return held.containsKey(key)
+        && !overran.contains(key)
+        && ticker.nanoTime() - held.get(key).claimedAtNanos() <= maxPollIntervalNanos;
   }
 
   /** Whether a renewal found {@code key}'s claim taken over: it is no longer this instance's. */
@@ -175,24 +183,27 @@ final class LeaseRenewer implements AutoCloseable {
   }
 
   /**
-   * A batch still running max.poll.interval.ms after its poll means Kafka has already given this
-   * instance's partitions to another member: its claims are not renewed any more, so a handler that
-   * hangs cannot block its keys forever; they pass on one lease after the last renewal.
+   * A claim held max.poll.interval.ms after it was taken is not renewed any more, so a handler that
+   * hangs cannot block its key forever: it passes on one lease after its last renewal. (The serial
+   * consumer has stopped polling by then and Kafka has moved its partitions on; the concurrent one
+   * keeps polling, so only that key's lane waits.) Warns once per key.
    */
-  private boolean overran() {
-    if (ticker.nanoTime() - claimedAtNanos <= maxPollIntervalNanos) {
+  private boolean overran(String key, Held h, long now) {
+    if (now - h.claimedAtNanos() <= maxPollIntervalNanos) {
       return false;
     }
-    if (!overran) {
-      overran = true;
+    if (overran.add(key)) {
       log.warn(
-          "{}: a batch has run longer than max.poll.interval.ms ({}) since its poll, so Kafka"
-              + " has moved its partitions to another member; its {} claims are no longer renewed"
-              + " and pass on when their leases end. Raise max.poll.interval.ms above the slowest"
-              + " batch, or lower max.poll.records",
+          "{}: the claim on key {} ({} offset {}) has been held longer than max.poll.interval.ms"
+              + " ({}): its handler hangs or runs long (or, with concurrency, it waits behind one"
+              + " that does). It is no longer renewed and passes on when its lease ends; a record"
+              + " still waiting claims its key afresh. Raise max.poll.interval.ms above the"
+              + " slowest handler (with its retries), or lower max.poll.records",
           name,
-          Duration.ofNanos(maxPollIntervalNanos),
-          held.size());
+          key,
+          h.partition(),
+          h.offset(),
+          Duration.ofNanos(maxPollIntervalNanos));
     }
     return true;
   }
@@ -217,12 +228,10 @@ final class LeaseRenewer implements AutoCloseable {
   void renewOnce() {
     List<Claim.Claimed> claims = new ArrayList<>();
     synchronized (this) {
-      if (overran()) {
-        return;
-      }
+      long now = ticker.nanoTime();
       held.forEach(
           (key, h) -> {
-            if (!settling.contains(key)) {
+            if (!settling.contains(key) && !overran(key, h, now)) {
               claims.add(h.claim());
             }
           });

@@ -111,8 +111,21 @@ public enum Metric {
   DEDUP_RECLAIMS(
       "exactly.dedup.reclaims",
       Type.COUNTER,
-      "Records left for the next poll because less than half their claim's lease remained (renewals"
-          + " failing)",
+      "Records that claim their key afresh before running: less than half their claim's lease"
+          + " remained (renewals failing), or with concurrency the claim waited past"
+          + " max.poll.interval.ms",
+      C.CONSUMER),
+  DEDUP_WORKER_WAIT(
+      "exactly.dedup.worker.wait",
+      Type.TIMER,
+      "With concurrency: time a lane (a key's records) with a record ready to run waited for a free"
+          + " worker",
+      C.CONSUMER),
+  DEDUP_WATERMARK_LAG(
+      "exactly.dedup.watermark.lag",
+      Type.GAUGE,
+      "Records polled from a partition and not yet committed past (tags topic, partition): one past"
+          + " the last polled offset minus the partition's watermark, its lowest record not yet done",
       C.CONSUMER),
   DEDUP_STORE_LATENCY(
       "exactly.dedup.store.latency",

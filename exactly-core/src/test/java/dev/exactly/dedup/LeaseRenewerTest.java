@@ -116,6 +116,37 @@ class LeaseRenewerTest {
         .isInstanceOf(Claim.Claimed.class);
   }
 
+  @Test
+  void eachClaimStopsAtItsOwnBoundWhileYoungerClaimsKeepBeingRenewed() throws Exception {
+    Claim.Claimed old = claim("old");
+    renewer.hold(old, TP, 1, clock.nanoTime());
+    clock.awaitSleeper();
+    for (int i = 0; i < 4; i++) { // 12 s
+      long before = renewals();
+      clock.advance(Duration.ofSeconds(3));
+      awaitRenewalsAbove(before);
+      clock.awaitSleeper();
+    }
+    Claim.Claimed young = claim("young"); // claimed at 12 s, as a later poll's key
+    renewer.hold(young, TP, 2, clock.nanoTime());
+    assertThat(renewer.renewing("old")).isTrue();
+    for (int i = 0; i < 6; i++) { // to 30 s: "old" passes max.poll.interval.ms (20 s) at 21 s
+      long before = renewals();
+      clock.advance(Duration.ofSeconds(3));
+      awaitRenewalsAbove(before);
+      clock.awaitSleeper();
+    }
+    assertThat(renewer.renewing("old")).as("held past max.poll.interval.ms").isFalse();
+    assertThat(renewer.renewing("young")).isTrue();
+    clock.advance(Duration.ofSeconds(1)); // 31 s: "old" last renewed at 21 s, its lease ended
+    assertThat(store.claim(List.of("old"), LEASE).get("old"))
+        .as("the old key passes on one lease after its last renewal")
+        .isInstanceOf(Claim.Claimed.class);
+    assertThat(store.claim(List.of("young"), LEASE).get("young"))
+        .as("the young key is still renewed")
+        .isInstanceOf(Claim.InFlight.class);
+  }
+
   private Claim.Claimed claim(String key) {
     return (Claim.Claimed) store.claim(List.of(key), LEASE).get(key);
   }

@@ -1,11 +1,16 @@
 package dev.exactly.bench.dedup;
 
 import com.sun.net.httpserver.HttpServer;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.exactly.dedup.DedupKey;
+import dev.exactly.dedup.DedupStore;
 import dev.exactly.dedup.IdempotencyKey;
 import dev.exactly.dedup.IdempotentConsumer;
 import dev.exactly.dedup.InMemoryDedupStore;
+import dev.exactly.jdbc.JdbcDedupStore;
+import dev.exactly.redis.RedisDedupStore;
 import dev.exactly.testkit.EmbeddedKafka;
+import dev.exactly.testkit.ExternalService;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -30,12 +36,21 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The idempotent consumer with a handler that makes a real loopback HTTP call answered after 20 ms,
- * at concurrency 1, 8 and 32: 6 partitions, 1,000 keys. The serial run takes fewer records (20 ms
- * each would make 20,000 take 400 s); the rate is what is compared. In-memory store, so the figure
- * is the consumer's, not a remote store's.
+ * The idempotent consumer with concurrency, two ways.
  *
- * <p>Args: [records (20000)] [serial records (1000)].
+ * <ul>
+ *   <li>Slow effect (default): a handler that makes a real loopback HTTP call answered after 20 ms,
+ *       at concurrency 1, 8, 32 and 128: 6 partitions, 1,000 keys. The serial run takes fewer
+ *       records (20 ms each would make 20,000 take 400 s); the rate is what is compared. In-memory
+ *       store, so the figure is the consumer's, not a remote store's.
+ *   <li>{@code noop}: a handler that does nothing, so the store is the whole cost, with the Redis
+ *       and PostgreSQL stores at concurrency 1 (claim, handle, complete, commit, then poll) and 8
+ *       (the next poll's claims go out while the handlers run; completions every few ms), against a
+ *       plain consumer without dedup.
+ * </ul>
+ *
+ * <p>Args: [records (20000)] [serial records (1000)] [concurrencies (1,8,32,128)], or {@code noop}
+ * [records (20000)].
  */
 public final class ConcurrencyBench {
   private static final int PARTITIONS = 6;
@@ -48,8 +63,17 @@ public final class ConcurrencyBench {
     // The JDK server writes headers and body apart; with Nagle on, the body waits ~45 ms for the
     // client's delayed ACK (JDK-6968351), which would measure the TCP stack, not the consumer.
     System.setProperty("sun.net.httpserver.nodelay", "true");
+    if (args.length > 0 && args[0].equals("noop")) {
+      noop(args.length > 1 ? Integer.parseInt(args[1]) : 20_000);
+      System.exit(0);
+    }
     int records = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     int serialRecords = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
+    List<Integer> concurrencies =
+        Arrays.stream((args.length > 2 ? args[2] : "1,8,32,128").split(","))
+            .map(String::trim)
+            .map(Integer::valueOf)
+            .toList();
     ExecutorService serverPool = Executors.newCachedThreadPool();
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
@@ -79,12 +103,26 @@ public final class ConcurrencyBench {
           "| concurrency | records | records/s | vs serial | vs concurrency / 20 ms |");
       System.out.println("|---:|---:|---:|---:|---:|");
       double serial = Double.NaN;
-      for (int concurrency : List.of(1, 8, 32)) {
+      for (int concurrency : concurrencies) {
         int n = concurrency == 1 ? serialRecords : records;
         String topic = "conc-bench-" + UUID.randomUUID();
         kafka.createTopic(topic, PARTITIONS);
         produce(kafka, topic, n);
-        double rate = run(kafka, topic, n, concurrency, http, uri);
+        double rate =
+            run(
+                kafka,
+                topic,
+                n,
+                concurrency,
+                InMemoryDedupStore.create(1_000_000),
+                DedupKey.topicPartitionOffset(),
+                r -> {
+                  HttpRequest request =
+                      IdempotencyKey.relay(HttpRequest.newBuilder(uri), r)
+                          .POST(HttpRequest.BodyPublishers.ofString(r.value()))
+                          .build();
+                  http.send(request, HttpResponse.BodyHandlers.discarding());
+                });
         if (concurrency == 1) {
           serial = rate;
         }
@@ -127,8 +165,77 @@ public final class ConcurrencyBench {
     }
   }
 
+  /**
+   * A plain consumer, then the idempotent consumer with each store at concurrency 1 and 8, on
+   * {@code records} records of 200 bytes (3 partitions, max.poll.records 500), a no-op effect.
+   */
+  private static void noop(int records) throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      System.out.println(
+          "| consumer ("
+              + records
+              + " records, 3 partitions, max.poll.records 500, no-op effect) | concurrency"
+              + " | records/s | vs no dedup |");
+      System.out.println("|---|---:|---:|---:|");
+      double plain = Double.NaN;
+      for (String mode : List.of("no dedup", "no dedup", "Redis", "PostgreSQL")) {
+        if (mode.equals("Redis") && !ExternalService.REDIS.isReachable()
+            || mode.equals("PostgreSQL") && !ExternalService.POSTGRESQL.isReachable()) {
+          System.out.println("| " + mode + " | unreachable, skipped | | |");
+          continue;
+        }
+        for (int concurrency : mode.equals("no dedup") ? List.of(1) : List.of(1, 8)) {
+          String topic = "noop-bench-" + UUID.randomUUID();
+          kafka.createTopic(topic, 3);
+          DedupBench.produce(kafka, topic, records);
+          double rate;
+          if (mode.equals("no dedup")) {
+            rate = DedupBench.plainConsumer(kafka, topic, records);
+            plain = rate; // the second run, after warm-up, is the baseline
+          } else {
+            rate = noopDedup(kafka, topic, records, concurrency, mode);
+          }
+          System.out.printf(
+              "| %s | %s | %,.0f | %.2f |%n",
+              mode, mode.equals("no dedup") ? "-" : concurrency, rate, rate / plain);
+        }
+      }
+    }
+  }
+
+  private static double noopDedup(
+      EmbeddedKafka kafka, String topic, int records, int concurrency, String mode)
+      throws Exception {
+    HikariDataSource pg = null;
+    DedupStore store;
+    if (mode.equals("Redis")) {
+      store =
+          RedisDedupStore.builder(ExternalService.REDIS.url())
+              .keyPrefix("bench:" + topic + ":")
+              .build();
+    } else {
+      pg = DedupBench.pool(ExternalService.POSTGRESQL.url());
+      store = JdbcDedupStore.builder(pg).table("bench_dedup").build();
+    }
+    try {
+      return run(kafka, topic, records, concurrency, store, DedupKey.recordKey(), r -> {});
+    } finally {
+      store.close();
+      if (pg != null) {
+        pg.close();
+      }
+    }
+  }
+
+  /** The idempotent consumer over {@code topic} until {@code records} handled; records/s. */
   private static double run(
-      EmbeddedKafka kafka, String topic, int records, int concurrency, HttpClient http, URI uri)
+      EmbeddedKafka kafka,
+      String topic,
+      int records,
+      int concurrency,
+      DedupStore store,
+      DedupKey dedupKey,
+      IdempotentConsumer.Handler<String, String> effect)
       throws Exception {
     AtomicLong done = new AtomicLong();
     AtomicLong first = new AtomicLong();
@@ -137,19 +244,15 @@ public final class ConcurrencyBench {
             .createTopics(true) // its dead-letter topic
             .groupId("conc-" + topic)
             .input(topic, new StringDeserializer(), new StringDeserializer())
-            // Each record is one effect; the Kafka key orders one card's records.
-            .dedupKey(DedupKey.topicPartitionOffset())
-            .store(InMemoryDedupStore.create(1_000_000))
+            // With the offset as key each record is one effect; the Kafka key orders a card's.
+            .dedupKey(dedupKey)
+            .store(store)
             .instanceId("bench")
             .concurrency(concurrency)
             .handler(
                 r -> {
                   first.compareAndSet(0, System.nanoTime());
-                  HttpRequest request =
-                      IdempotencyKey.relay(HttpRequest.newBuilder(uri), r)
-                          .POST(HttpRequest.BodyPublishers.ofString(r.value()))
-                          .build();
-                  http.send(request, HttpResponse.BodyHandlers.discarding());
+                  effect.handle(r);
                   done.incrementAndGet();
                 })
             .build()) {

@@ -27,9 +27,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * SIGKILLs it exactly there.
  *
  * <p>Args: bootstrap topic group effectsUri jdbcUrl table relay(true|false) crashPoint(none|
- * after-effect|after-complete) crashAt(n-th occurrence) leaseMillis (0 for the consumer's default)
- * [protocol (a {@link GroupProtocol} value, classic by default) [concurrency (1) maxPollRecords
- * (20) handlerDelayMillis (0) instanceId (crash-child)]]
+ * after-effect|after-complete|hang) crashAt(n-th occurrence; for hang, the value whose handler
+ * hangs before its effect) leaseMillis (0 for the consumer's default) [protocol (a {@link
+ * GroupProtocol} value, classic by default) [concurrency (1) maxPollRecords (20) handlerDelayMillis
+ * (0) instanceId (crash-child) [dedupBy (key: the record key; value: the record value, for inputs
+ * that share a Kafka key)]]]
  */
 public final class DedupCrashChild {
   public static final String MARKER = "CRASH-POINT ";
@@ -53,6 +55,8 @@ public final class DedupCrashChild {
     int maxPollRecords = args.length > 12 ? Integer.parseInt(args[12]) : 20;
     long delayMillis = args.length > 13 ? Long.parseLong(args[13]) : 0;
     String instanceId = args.length > 14 ? args[14] : "crash-child";
+    boolean dedupByValue = args.length > 15 && args[15].equals("value");
+    String hangOn = crashPoint.equals("hang") ? "in-" + crashAt : null;
 
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(jdbcUrl);
@@ -86,13 +90,23 @@ public final class DedupCrashChild {
             .createTopics(true)
             .groupId(group)
             .input(topic, new StringDeserializer(), new StringDeserializer())
-            .dedupKey(DedupKey.recordKey())
+            .dedupKey(
+                dedupByValue ? DedupKey.fromValue(String.class, v -> v) : DedupKey.recordKey())
             .store(store)
             .instanceId(instanceId)
             .concurrency(concurrency)
             .faults(faults)
             .handler(
                 r -> {
+                  if (r.value().equals(hangOn)) {
+                    freeze(
+                        "hang id="
+                            + hangOn
+                            + " partition="
+                            + r.record().partition()
+                            + " offset="
+                            + r.record().offset());
+                  }
                   if (delayMillis > 0) {
                     Thread.sleep(delayMillis); // a slow remote service
                   }

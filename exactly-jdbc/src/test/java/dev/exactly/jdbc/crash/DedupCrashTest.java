@@ -16,19 +16,28 @@ import dev.exactly.testkit.check.Input;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * SIGKILLs idempotent consumers in child JVMs at the named crash points, against a real loopback
@@ -63,6 +72,12 @@ class DedupCrashTest {
   /** Inputs of the test; {@link #RECORDS} unless a test needs more work to kill into. */
   private int inputCount = RECORDS;
 
+  /**
+   * Kafka keys the inputs share, round robin, each key's inputs in sequence; 0 gives every input
+   * its own key. With shared keys the children dedup by the value, the input's id.
+   */
+  private int keyCount = 0;
+
   private List<Input> produceInputs() {
     KAFKA.broker().createTopic(topic, 3);
     List<Input> inputs = new ArrayList<>();
@@ -74,8 +89,9 @@ class DedupCrashTest {
       List<ProducerRecord<String, String>> records = new ArrayList<>();
       for (int i = 0; i < inputCount; i++) {
         String id = "in-" + i;
-        inputs.add(new Input(id, id, 0));
-        records.add(new ProducerRecord<>(topic, id, id));
+        String key = keyCount == 0 ? id : "k" + (i % keyCount);
+        inputs.add(new Input(id, key, keyCount == 0 ? 0 : i / keyCount));
+        records.add(new ProducerRecord<>(topic, key, id));
       }
       TopicWriter.sendAll(producer, records);
     }
@@ -126,14 +142,21 @@ class DedupCrashTest {
             Integer.toString(concurrency),
             Integer.toString(maxPollRecords),
             Long.toString(delayMillis),
-            instanceId)
+            instanceId,
+            keyCount == 0 ? "key" : "value")
         .start();
   }
 
   /** Runs a child until it reaches its crash point, then SIGKILLs it there. */
   private String crashAt(CountingHttpServer server, boolean relay, String point, int at)
       throws TimeoutException {
-    try (ChildProcess c = child(server, relay, point, at)) {
+    return crashAt(server, relay, point, at, "crash-child");
+  }
+
+  private String crashAt(
+      CountingHttpServer server, boolean relay, String point, int at, String instanceId)
+      throws TimeoutException {
+    try (ChildProcess c = child(server, relay, point, at, LEASE, instanceId)) {
       c.awaitOutput(DedupCrashChild.MARKER, Duration.ofSeconds(120));
       c.kill();
       String out = c.outputText();
@@ -246,14 +269,18 @@ class DedupCrashTest {
   }
 
   /**
-   * Concurrency 8 with a downstream that ignores the key and a 20 ms effect: a SIGKILL repeats only
-   * the effects in flight (at most 8 running) or awaiting the completer's next flush (a few ms, so
-   * at most about one more each), never the poll batch of 100.
+   * Concurrency 8 and 32 with a downstream that ignores the key and a 20 ms effect: a SIGKILL
+   * repeats only the effects in flight (at most the concurrency running) or awaiting the
+   * completer's next flush (a few ms, so at most about one more each), never a poll batch (5 ×
+   * concurrency).
    */
-  @Test
-  void withConcurrencyAKillRepeatsAtMostTheEffectsInFlight() throws Exception {
-    concurrency = 8;
-    maxPollRecords = 100;
+  @ParameterizedTest
+  @ValueSource(ints = {8, 32})
+  void withConcurrencyAKillRepeatsAtMostTheEffectsInFlight(int concurrency) throws Exception {
+    this.concurrency = concurrency;
+    maxPollRecords = 5 * concurrency;
+    // Enough work that the kill lands with inputs left at either concurrency.
+    inputCount = 10 * maxPollRecords;
     delayMillis = 20;
     List<Input> inputs = produceInputs();
     try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY)) {
@@ -263,7 +290,9 @@ class DedupCrashTest {
       CheckReport report = new ExactlyOnceChecker(inputs).check(new HttpEffects(server));
       assertThat(report.lost()).isEmpty();
       System.out.println(
-          "CONCURRENT-KILL effects before the kill "
+          "CONCURRENT-KILL concurrency "
+              + concurrency
+              + ", effects before the kill "
               + before
               + ", repeated "
               + report.duplicated().size());
@@ -272,6 +301,103 @@ class DedupCrashTest {
           .isLessThanOrEqualTo(2 * concurrency)
           .isLessThan(maxPollRecords);
     }
+  }
+
+  /**
+   * Concurrency 8 against a downstream that ignores the key: one record's handler hangs before its
+   * effect. The child keeps polling past it (15 polls of 20): every other input takes effect, and
+   * the hung record's partition commits up to it and never past. SIGKILLed, the child's successor
+   * polls the partition from the hung record and runs it once; the records after it are found done.
+   */
+  @Test
+  void withConcurrencyAHungHandlerHoldsOnlyItsRecordWhichRunsOnceAfterTheKill() throws Exception {
+    concurrency = 8;
+    List<Input> inputs = produceInputs();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY);
+        Admin admin =
+            Admin.create(
+                Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    KAFKA.broker().bootstrapServers()))) {
+      try (ChildProcess hung = child(server, false, "hang", 5)) {
+        hung.awaitOutput(DedupCrashChild.MARKER + "hang", Duration.ofSeconds(120));
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .failFast("the child died; see " + hung.output(), () -> !hung.isAlive())
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> server.effectCounts().size() == inputCount - 1);
+        String out = hung.outputText();
+        Matcher at =
+            Pattern.compile("hang id=in-5 partition=(\\d+) offset=(\\d+)")
+                .matcher(out.substring(out.indexOf(DedupCrashChild.MARKER)));
+        assertThat(at.find()).as(out).isTrue();
+        TopicPartition tp = new TopicPartition(topic, Integer.parseInt(at.group(1)));
+        long offset = Long.parseLong(at.group(2));
+        await().atMost(Duration.ofSeconds(30)).until(() -> committed(admin, tp) == offset);
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (System.nanoTime() < until) {
+          assertThat(committed(admin, tp)).as("committed past the hung record").isEqualTo(offset);
+          Thread.sleep(100);
+        }
+        assertThat(server.effectCounts()).doesNotContainKey("in-5");
+        assertThat(hung.isAlive()).isTrue();
+        hung.kill();
+      }
+      finish(server, false);
+      assertThat(server.effectCounts()).containsEntry("in-5", 1);
+      new ExactlyOnceChecker(inputs).check(new HttpEffects(server)).assertExactlyOnce();
+    }
+  }
+
+  /**
+   * Concurrency 32, two instances sharing 60 Kafka keys of 100 inputs each: one instance is
+   * SIGKILLed at a named point, a third joins and leaves (two rebalances), the first's successor is
+   * SIGKILLed at a random moment. With the key relayed every input takes effect once, and each
+   * key's effects reach the service in input order.
+   */
+  @Test
+  void atConcurrency32TwoInstancesKillsAndRebalancesKeepEachKeyOnceAndInOrder() throws Exception {
+    concurrency = 32;
+    maxPollRecords = 200;
+    keyCount = 60;
+    inputCount = 6000;
+    delayMillis = 40;
+    List<Input> inputs = produceInputs();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.HONOUR_KEY);
+        ChildProcess b = child(server, true, "none", 0, LEASE, "crash-b")) {
+      crashAt(server, true, "after-effect", 200, "crash-a");
+      try (ChildProcess c = child(server, true, "none", 0, LEASE, "crash-c")) {
+        c.awaitOutput(DedupCrashChild.STARTED, Duration.ofSeconds(60));
+        int target = server.requests() + 300;
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofMillis(5))
+            .until(() -> server.requests() >= target);
+        c.terminate(); // leaves the group: a rebalance while both others run
+        c.awaitExit(Duration.ofSeconds(30));
+      }
+      killAtRandom(server, true, 32, "crash-a");
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .failFast("the child died; see " + b.output(), () -> !b.isAlive())
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> server.effectCounts().size() == inputCount);
+      CheckReport report = new ExactlyOnceChecker(inputs).check(HttpEffects.inArrivalOrder(server));
+      System.out.println("CONC32 " + report.summary().replace('\n', ' '));
+      report.assertExactlyOnce();
+      // The named kill left an effect done and its key not: its successor's repeat was absorbed.
+      assertThat(server.replays()).as("repeats answered from the first response").isPositive();
+    }
+  }
+
+  private long committed(Admin admin, TopicPartition tp) throws Exception {
+    OffsetAndMetadata o =
+        admin
+            .listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata()
+            .get(10, TimeUnit.SECONDS)
+            .get(tp);
+    return o == null ? -1 : o.offset();
   }
 
   @Test

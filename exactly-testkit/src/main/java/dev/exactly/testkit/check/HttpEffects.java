@@ -4,14 +4,27 @@ import dev.exactly.testkit.CountingHttpServer;
 import java.util.List;
 
 /**
- * The effects a {@link CountingHttpServer} counted, for the checker. An HTTP service keeps no order
- * per key that the checker could verify, so {@link #keepsOrder()} is false.
+ * The effects a {@link CountingHttpServer} counted, for the checker. By default no per-key order is
+ * checked ({@link #keepsOrder()} is false); {@link #inArrivalOrder} checks each key's effects in
+ * the order the server received them, which is the effect order when the client waits for each
+ * response before it sends the key's next request.
  */
 public final class HttpEffects implements EffectSource {
   private final CountingHttpServer server;
+  private final boolean keepsOrder;
 
   public HttpEffects(CountingHttpServer server) {
+    this(server, false);
+  }
+
+  private HttpEffects(CountingHttpServer server, boolean keepsOrder) {
     this.server = server;
+    this.keepsOrder = keepsOrder;
+  }
+
+  /** The server's effects, each key's checked in arrival order. */
+  public static HttpEffects inArrivalOrder(CountingHttpServer server) {
+    return new HttpEffects(server, true);
   }
 
   @Override
@@ -26,6 +39,6 @@ public final class HttpEffects implements EffectSource {
 
   @Override
   public boolean keepsOrder() {
-    return false;
+    return keepsOrder;
   }
 }

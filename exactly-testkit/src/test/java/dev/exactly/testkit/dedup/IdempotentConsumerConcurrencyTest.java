@@ -15,6 +15,7 @@ import dev.exactly.testkit.CountingHttpServer;
 import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.TopicWriter;
 import dev.exactly.testkit.check.Effect;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -207,6 +208,141 @@ class IdempotentConsumerConcurrencyTest {
       orderByKey(server.effects())
           .forEach((k, seqs) -> assertThat(seqs).as(k).containsExactly(0, 1, 2));
     }
+  }
+
+  /**
+   * One key's handler hangs while the topic holds ten polls' worth of records: the consumer keeps
+   * polling, every other key's records take effect, the committed offset stops at the hung record,
+   * and the member outlives max.poll.interval.ms (it is not evicted: no rebalance, no repeats).
+   */
+  @Test
+  void aHungKeyDoesNotHoldThePollOtherKeysFlowPastIt() throws Exception {
+    String topic = unique("hang-poll-in");
+    KAFKA.broker().createTopic(topic, 1);
+    send(topic, 20, 10); // 200 records, 20 a poll; k3:0 at offset 3, k3's others behind it
+    CountDownLatch release = new CountDownLatch(1);
+    TopicPartition tp = new TopicPartition(topic, 0);
+    String group = unique("hang-poll-g");
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY);
+        Admin admin =
+            Admin.create(
+                Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    KAFKA.broker().bootstrapServers()))) {
+      IdempotentConsumer.Builder<String, String> b =
+          IdempotentConsumer.builder(
+                  Map.<String, Object>of(
+                      "bootstrap.servers",
+                      KAFKA.broker().bootstrapServers(),
+                      "max.poll.records",
+                      20,
+                      "max.poll.interval.ms",
+                      4000))
+              .createTopics(true)
+              .groupId(group)
+              .input(topic, new StringDeserializer(), new StringDeserializer())
+              .dedupKey(DedupKey.header("x-id"))
+              .store(InMemoryDedupStore.create(100_000))
+              .concurrency(4)
+              .ordering(Ordering.KEY)
+              .meterRegistry(meters);
+      try (IdempotentConsumer c =
+          b.handler(
+                  r -> {
+                    if (r.record().value().equals("k3:0")) {
+                      release.await();
+                    }
+                    post(server, r);
+                  })
+              .build()
+              .start()) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.effects().size() >= 190);
+        assertThat(server.effectCounts()).doesNotContainKeys("k3:0", "k3:1", "k3:9");
+        // Past max.poll.interval.ms with the handler still hung: a member that stopped polling
+        // would be evicted now and its records run again by the next assignment.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+        while (System.nanoTime() < deadline) {
+          assertThat(committed(admin, group, tp))
+              .as("committed offset while k3:0 hangs")
+              .isLessThanOrEqualTo(3);
+          Thread.sleep(200);
+        }
+        assertThat(committed(admin, group, tp)).isEqualTo(3);
+        assertThat(server.effects()).hasSize(190);
+        // The partition's watermark waits at offset 3 with all 200 records polled.
+        assertThat(watermarkLag(meters, topic)).isEqualTo(197.0);
+        assertThat(meters.get("exactly.dedup.worker.wait").timer().count()).isPositive();
+        release.countDown();
+        await().atMost(WAIT).until(() -> committed(admin, group, tp) == 200);
+        await().atMost(WAIT).until(() -> watermarkLag(meters, topic) == 0.0);
+        assertThat(c.failure()).isEmpty();
+      }
+      Map<String, Integer> counts = server.effectCounts();
+      assertThat(counts).hasSize(200);
+      assertThat(counts.values()).containsOnly(1);
+      orderByKey(server.effects())
+          .forEach(
+              (k, seqs) -> assertThat(seqs).as(k).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+    }
+  }
+
+  /**
+   * A hung key whose later records keep arriving: the records queued behind it reach the bound (two
+   * polls of 20), the consumer pauses the partition instead of fetching more, and the other key
+   * stops with it; released, everything runs once and in order.
+   */
+  @Test
+  void recordsQueuedBehindAHungKeyAreBoundedByPausingThePartition() throws Exception {
+    String topic = unique("hang-bound-in");
+    KAFKA.broker().createTopic(topic, 1);
+    send(topic, 2, 100); // k0:0, k1:0, k0:1, k1:1, ...
+    CountDownLatch release = new CountDownLatch(1);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (CountingHttpServer server = CountingHttpServer.start(CountingHttpServer.Mode.IGNORE_KEY);
+        IdempotentConsumer c =
+            consumer(topic, 4, 20)
+                .meterRegistry(meters)
+                .handler(
+                    r -> {
+                      if (r.record().value().equals("k0:0")) {
+                        release.await();
+                      }
+                      post(server, r);
+                    })
+                .build()
+                .start()) {
+      await().atMost(WAIT).until(() -> server.effects().size() >= 19);
+      int before;
+      int after = server.effects().size();
+      do { // until no effect arrives for a second: the partition is paused
+        before = after;
+        Thread.sleep(1000);
+        after = server.effects().size();
+      } while (after != before);
+      assertThat(after).as("k1's effects before the pause").isLessThan(100);
+      // Polled: at most the bound (40 unfinished) plus one poll of k0's records, and as many of
+      // k1's between them; never the whole topic.
+      assertThat(watermarkLag(meters, topic)).isLessThanOrEqualTo(2 * (40 + 20)).isPositive();
+      release.countDown();
+      await().atMost(WAIT).until(() -> server.effects().size() >= 200);
+      Thread.sleep(300); // a repeat would arrive now
+      assertThat(c.failure()).isEmpty();
+      Map<String, Integer> counts = server.effectCounts();
+      assertThat(counts).hasSize(200);
+      assertThat(counts.values()).containsOnly(1);
+      List<Integer> inOrder = java.util.stream.IntStream.range(0, 100).boxed().toList();
+      orderByKey(server.effects()).forEach((k, seqs) -> assertThat(seqs).as(k).isEqualTo(inOrder));
+    }
+  }
+
+  private static double watermarkLag(SimpleMeterRegistry meters, String topic) {
+    return meters
+        .get("exactly.dedup.watermark.lag")
+        .tag("topic", topic)
+        .tag("partition", "0")
+        .gauge()
+        .value();
   }
 
   private static long committed(Admin admin, String group, TopicPartition tp) throws Exception {
