@@ -1,7 +1,6 @@
 package dev.exactly.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,15 +8,12 @@ import dev.exactly.FaultInjection;
 import dev.exactly.FaultPoint;
 import dev.exactly.Ticker;
 import dev.exactly.http.IngestMetrics.Outcome;
-import dev.exactly.jdbc.Database;
 import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.internal.SqlErrorKind;
 import dev.exactly.jdbc.outbox.Outbox;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
@@ -31,27 +27,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ingest: checks a request, then in one database transaction inserts the key's record (which
- * takes the key's row lock, so a concurrent duplicate waits at most {@code inFlightWait} and then
- * gets 409), runs the hook, writes the outbox row, and commits before it answers.
+ * The ingest: checks a request, then in one database transaction (shared with concurrent requests,
+ * see {@link GroupCommit}) inserts the key's record (which takes the key's row lock, so a
+ * concurrent duplicate waits at most {@code inFlightWait} and then gets 409), runs the hook, writes
+ * the outbox row, and commits before it answers.
  */
 final class IngestEngine implements IdempotentIngest {
   private static final Logger log = LoggerFactory.getLogger(IngestEngine.class);
-  private static final TypeReference<LinkedHashMap<String, String>> HEADERS =
-      new TypeReference<>() {};
 
   /**
    * Transactions that may commit at once. Few, so groups grow under load; more than one, so a slow
    * hook or a lock wait holds back only the keys of its stripe.
    */
   private static final int COMMIT_STRIPES = 4;
-
-  /**
-   * The short lock wait is for the key inserts only: a later lock (PostgreSQL's NOTIFY queue at
-   * commit, under load) that timed out would otherwise pass for a duplicate in flight and answer
-   * 409.
-   */
-  private static final String RESET_LOCK_WAIT = "SET LOCAL lock_timeout TO DEFAULT";
 
   private final DataSource dataSource;
   private final IdempotencyTable table;
@@ -69,11 +57,15 @@ final class IngestEngine implements IdempotentIngest {
   private final RequestCheck check;
   private final GroupCommit<Answer> commits;
   private final InFlightKeys inFlightKeys = new InFlightKeys();
+  private final KeyRecords keyRecords;
+  private final LockWait lockWait;
   private volatile Dialect dialect;
 
   IngestEngine(IdempotentIngest.Builder b, Outbox outbox) {
     this.dataSource = b.dataSource;
     this.table = new IdempotencyTable(b.table);
+    this.keyRecords = new KeyRecords(table, json);
+    this.lockWait = new LockWait(b.inFlightWait);
     this.outbox = outbox;
     this.retention = b.retention;
     this.maxBodyBytes = b.maxBodyBytes;
@@ -106,9 +98,6 @@ final class IngestEngine implements IdempotentIngest {
       super("the key's row is locked by a request in flight", cause.getSQLState(), cause);
     }
   }
-
-  /** A key's stored record. */
-  private record Stored(String fingerprint, HttpResponse response) {}
 
   @Override
   public HttpResponse handle(HttpRequest request) {
@@ -227,7 +216,7 @@ final class IngestEngine implements IdempotentIngest {
 
   private Answer stored(String keyHash, String fingerprint, String key) {
     try (Connection c = dataSource.getConnection()) {
-      Optional<Stored> stored = select(c, keyHash);
+      Optional<KeyRecords.Stored> stored = keyRecords.find(c, keyHash);
       return stored.isPresent() ? fromStored(stored.get(), fingerprint, key) : inFlight(key);
     } catch (SQLException e) {
       return databaseFailed(e);
@@ -245,18 +234,10 @@ final class IngestEngine implements IdempotentIngest {
       HttpResponse accepted)
       throws SQLException {
     if (hook != IngestHook.NONE) {
-      execute(tx, lockWait(d));
+      lockWait.set(tx, d);
     }
-    try (PreparedStatement ps = tx.prepareStatement(table.insert())) {
-      ps.setString(1, keyHash);
-      ps.setString(2, client);
-      ps.setString(3, key);
-      ps.setString(4, fingerprint);
-      ps.setInt(5, accepted.status());
-      ps.setBytes(6, headerBytes(accepted));
-      ps.setBytes(7, accepted.body());
-      ps.setLong(8, ticker.millis());
-      ps.executeUpdate();
+    try {
+      keyRecords.insert(tx, keyHash, client, key, fingerprint, accepted, ticker.millis());
     } catch (SQLException e) {
       SqlErrorKind kind = d.classify(e);
       if (kind == SqlErrorKind.LOCK_TIMEOUT || kind == SqlErrorKind.DEADLOCK) {
@@ -264,9 +245,8 @@ final class IngestEngine implements IdempotentIngest {
       }
       throw e;
     }
-    // The hook's statements wait as usual (RESET_LOCK_WAIT).
-    if (hook != IngestHook.NONE && d.database() == Database.POSTGRESQL) {
-      execute(tx, RESET_LOCK_WAIT);
+    if (hook != IngestHook.NONE) {
+      lockWait.reset(tx, d); // the hook's statements wait as usual
     }
     Savepoint beforeHook = hook == IngestHook.NONE ? null : tx.setSavepoint();
     try {
@@ -274,13 +254,7 @@ final class IngestEngine implements IdempotentIngest {
     } catch (IngestRejection r) {
       tx.rollback(beforeHook);
       HttpResponse refused = problems.problem(r.status(), "rejected", r.title(), r.getMessage());
-      try (PreparedStatement ps = tx.prepareStatement(table.updateResponse())) {
-        ps.setInt(1, refused.status());
-        ps.setBytes(2, headerBytes(refused));
-        ps.setBytes(3, refused.body());
-        ps.setString(4, keyHash);
-        ps.executeUpdate();
-      }
+      keyRecords.replaceResponse(tx, keyHash, refused);
       faults.reached(FaultPoint.HTTP_BEFORE_COMMIT);
       return new Answer(Outcome.REJECTED, refused);
     }
@@ -316,58 +290,22 @@ final class IngestEngine implements IdempotentIngest {
    */
   private Void beginGroup(Connection tx) throws SQLException {
     if (hook == IngestHook.NONE) {
-      execute(tx, lockWait(dialect(tx)));
+      lockWait.set(tx, dialect(tx));
     }
     return null;
   }
 
   /** Ends a group's transaction in which some request succeeded, before its commit. */
   private Void endGroup(Connection tx) throws SQLException {
-    if (hook == IngestHook.NONE && dialect(tx).database() == Database.POSTGRESQL) {
-      execute(tx, RESET_LOCK_WAIT);
+    if (hook == IngestHook.NONE) {
+      lockWait.reset(tx, dialect(tx));
     }
     // One wake-up of the relay per transaction, not one per request in it.
     outbox.notifyRelay(tx);
     return null;
   }
 
-  private static void execute(Connection tx, String sql) throws SQLException {
-    try (Statement s = tx.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  /**
-   * Bounds how long the key's insert waits for a concurrent transaction holding the same key: the
-   * wait ends in a lock timeout (409) or, when that transaction commits first, a duplicate key
-   * (replay).
-   */
-  private String lockWait(Dialect d) {
-    long ms = Math.max(1, inFlightWait.toMillis());
-    return switch (d.database()) {
-      case POSTGRESQL -> "SET LOCAL lock_timeout = '" + ms + "ms'";
-      case MARIADB -> "SET SESSION innodb_lock_wait_timeout = " + Math.max(1, (ms + 999) / 1000);
-      case H2 -> "SET LOCK_TIMEOUT " + ms;
-    };
-  }
-
-  private Optional<Stored> select(Connection c, String keyHash) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(table.select())) {
-      ps.setString(1, keyHash);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        Map<String, String> headers = json.readValue(rs.getBytes(3), HEADERS);
-        return Optional.of(
-            new Stored(rs.getString(1), new HttpResponse(rs.getInt(2), headers, rs.getBytes(4))));
-      } catch (IOException e) {
-        throw new SQLException("the stored headers of a key in " + table.name + " are not JSON", e);
-      }
-    }
-  }
-
-  private Answer fromStored(Stored stored, String fingerprint, String key) {
+  private Answer fromStored(KeyRecords.Stored stored, String fingerprint, String key) {
     if (!stored.fingerprint().equals(fingerprint)) {
       return new Answer(
           Outcome.MISMATCH,
@@ -438,14 +376,6 @@ final class IngestEngine implements IdempotentIngest {
     headers.put(CORRELATION_HEADER, correlationId);
     try {
       return new HttpResponse(202, headers, json.writeValueAsBytes(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private byte[] headerBytes(HttpResponse response) {
-    try {
-      return json.writeValueAsBytes(response.headers());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
