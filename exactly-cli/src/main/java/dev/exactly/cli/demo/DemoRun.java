@@ -85,8 +85,9 @@ public final class DemoRun {
       Path logs = settings.dir().resolve("logs");
       List<Stage> stages =
           List.of(
-              new Stage("fraud", FraudStage.class, args, logs),
+              // The kill order: the slowest stage first, so even a short run kills it mid-backlog.
               new Stage("charge", ChargeStage.class, args, logs),
+              new Stage("fraud", FraudStage.class, args, logs),
               new Stage("ledger", LedgerStage.class, args, logs),
               new Stage("ingest", IngestStage.class, args, logs));
       out.printf(
