@@ -11,7 +11,7 @@ final class ThroughputChart {
   private static final int WIDTH = 960;
   private static final int HEIGHT = 360;
   private static final int LEFT = 56;
-  private static final int RIGHT = 200;
+  private static final int RIGHT = 250;
   private static final int TOP = 24;
   private static final int BOTTOM = 40;
   private static final String[] COLOURS = {
