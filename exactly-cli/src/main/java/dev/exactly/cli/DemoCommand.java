@@ -72,6 +72,14 @@ final class DemoCommand implements Callable<Integer> {
   String guarantee;
 
   @Option(
+      names = "--postgres",
+      paramLabel = "URL",
+      description =
+          "Run the DB stages on PostgreSQL, e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres;"
+              + " the demo's tables are dropped and created again (default: an H2 server).")
+  String postgres;
+
+  @Option(
       names = "--dir",
       paramLabel = "DIR",
       description =
@@ -96,8 +104,12 @@ final class DemoCommand implements Callable<Integer> {
     }
     Path runDir = dir != null ? dir : TestDirectories.newDirectory("demo");
     PrintWriter out = spec.commandLine().getOut();
+    if (postgres != null && !postgres.startsWith("jdbc:postgresql:")) {
+      throw bad("--postgres", postgres, "must be a jdbc:postgresql: URL");
+    }
     DemoRun run =
-        new DemoRun(new DemoRun.Settings(orders, rate, killEvery, brokers, g, runDir), out);
+        new DemoRun(
+            new DemoRun.Settings(orders, rate, killEvery, brokers, g, runDir, postgres), out);
     return run.runAndReport() ? 0 : 1;
   }
 

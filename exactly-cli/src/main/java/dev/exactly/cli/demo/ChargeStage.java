@@ -64,7 +64,7 @@ public final class ChargeStage {
             .instanceId("charge")
             .input(DemoTopics.PAYMENTS, new StringDeserializer(), new ByteArrayDeserializer())
             .dedupKey(DedupKey.header(DemoTopics.ORDER_ID_HEADER))
-            .store(JdbcDedupStore.builder(db).build())
+            .store(JdbcDedupStore.builder(db).table(DemoTopics.DEDUP).build())
             .createTopics(true)
             .concurrency(4) // different customers at once; one customer's charges in order
             .transactionalHandler(

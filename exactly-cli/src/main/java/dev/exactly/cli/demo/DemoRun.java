@@ -32,6 +32,8 @@ public final class DemoRun {
    * @param brokers 1 (in-process, never killed) or more (child JVMs, one killed now and then)
    * @param guarantee which components the stages use
    * @param dir where the database, the stage logs and the report go
+   * @param postgresUrl a PostgreSQL JDBC URL for the DB stages, or null for an H2 server in this
+   *     process
    */
   public record Settings(
       int orders,
@@ -39,7 +41,8 @@ public final class DemoRun {
       Duration killEvery,
       int brokers,
       DemoGuarantee guarantee,
-      Path dir) {}
+      Path dir,
+      String postgresUrl) {}
 
   private final Settings settings;
   private final PrintWriter out;
@@ -68,7 +71,10 @@ public final class DemoRun {
     long begin = System.currentTimeMillis();
     Files.createDirectories(settings.dir());
     try (DemoBrokers kafka = DemoBrokers.start(settings.brokers());
-        DemoDatabase db = DemoDatabase.startH2(settings.dir().resolve("db"));
+        DemoDatabase db =
+            settings.postgresUrl() == null
+                ? DemoDatabase.startH2(settings.dir().resolve("db"))
+                : DemoDatabase.external(settings.postgresUrl());
         CountingHttpServer gateway = CountingHttpServer.start(CountingHttpServer.Mode.HONOUR_KEY)) {
       String bootstrap = kafka.bootstrapServers();
       for (String topic : DemoTopics.ALL) {
@@ -91,7 +97,7 @@ public final class DemoRun {
               new Stage("ledger", LedgerStage.class, args, logs),
               new Stage("ingest", IngestStage.class, args, logs));
       out.printf(
-          "%s pipeline on %s, H2 at %s, payment gateway at %s%nstarting %d stages as child"
+          "%s pipeline on %s, database %s, payment gateway at %s%nstarting %d stages as child"
               + " processes (logs in %s)...%n",
           settings.guarantee().label(),
           settings.brokers() == 1 ? "an in-process broker " + bootstrap : bootstrap,

@@ -15,7 +15,19 @@ final class DemoTopics {
 
   static final String PROCESSED_ORDERS = "processed_orders";
   static final String CHARGES = "charges";
-  static final String CHARGE_OUTBOX = "charge_outbox";
+  static final String CHARGE_OUTBOX = "demo_charge_outbox";
+  static final String ORDER_OUTBOX = "demo_order_outbox";
+  static final String IDEMPOTENCY = "demo_idempotency";
+  static final String DEDUP = "demo_dedup";
+  static final String SINK_OFFSETS = "demo_sink_offsets";
+
+  /**
+   * Every table the demo and its components write, dropped before a run on a real database: the
+   * broker is new each run, so offsets or keys left from an earlier run would not match it.
+   */
+  static final List<String> TABLES =
+      List.of(
+          PROCESSED_ORDERS, CHARGES, CHARGE_OUTBOX, ORDER_OUTBOX, IDEMPOTENCY, DEDUP, SINK_OFFSETS);
 
   /** Payments carry the order id and score as headers: the dedup key and the DB sink read them. */
   static final String ORDER_ID_HEADER = "order-id";

@@ -21,12 +21,15 @@ public final class IngestStage {
         IdempotentIngest.builder()
             .dataSource(db)
             .route("/api/orders", DemoTopics.ORDERS, "/customer")
+            .table(DemoTopics.IDEMPOTENCY)
+            .outboxTable(DemoTopics.ORDER_OUTBOX)
             .requireKey(true)
             .build();
     ingest.createTablesIfAbsent();
     OutboxRelay relay =
         OutboxRelay.builder()
             .dataSource(db)
+            .table(DemoTopics.ORDER_OUTBOX)
             .kafkaProperties(a.kafka("ingest-relay"))
             .name("ingest-relay")
             .instanceId("ingest-relay")

@@ -77,7 +77,10 @@ final class Killer implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (Exception e) {
-        crashes.add("killer: " + e);
+        if (!running) {
+          return; // stopped while waiting for a restart: nothing went wrong
+        }
+        crashes.add("a kill or restart failed: " + e);
       }
     }
   }
@@ -85,7 +88,7 @@ final class Killer implements AutoCloseable {
   private void restartStopped() throws Exception {
     for (Stage s : stages) {
       if (!s.isAlive()) {
-        crashes.add(s.name() + " stopped by itself; see " + s.log());
+        crashes.add(s.name() + " stopped by itself and was restarted; see " + s.log());
         s.start();
         s.awaitReady();
       }

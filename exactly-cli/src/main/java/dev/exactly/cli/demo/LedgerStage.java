@@ -40,6 +40,7 @@ public final class LedgerStage {
             .topics(DemoTopics.PAYMENTS)
             .deserializers(new StringDeserializer(), new ByteArrayDeserializer())
             .dataSource(db)
+            .offsetTable(DemoTopics.SINK_OFFSETS)
             .createTopics(true)
             .handler((records, connection) -> insert(connection, records, attempt))
             .build();

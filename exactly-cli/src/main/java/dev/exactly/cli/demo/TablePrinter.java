@@ -25,7 +25,7 @@ final class TablePrinter {
         load.replayed(),
         load.refused());
     out.printf("kills: %d (%s)%n", r.kills().size(), killsByTarget(r));
-    r.crashes().forEach(c -> out.println("restarted after stopping by itself: " + c));
+    r.crashes().forEach(c -> out.println("note: " + c));
     out.println();
     out.printf(
         HEADER_FORMAT,
