@@ -80,6 +80,14 @@ final class DemoCommand implements Callable<Integer> {
   String postgres;
 
   @Option(
+      names = "--redis",
+      paramLabel = "URI",
+      description =
+          "Keep the charge stage's dedup keys on Redis, e.g. redis://127.0.0.1:6379, under a new"
+              + " key prefix per run (default: the JDBC dedup store in the database).")
+  String redis;
+
+  @Option(
       names = "--dir",
       paramLabel = "DIR",
       description =
@@ -107,9 +115,13 @@ final class DemoCommand implements Callable<Integer> {
     if (postgres != null && !postgres.startsWith("jdbc:postgresql:")) {
       throw bad("--postgres", postgres, "must be a jdbc:postgresql: URL");
     }
+    if (redis != null && !redis.startsWith("redis://") && !redis.startsWith("rediss://")) {
+      throw bad("--redis", redis, "must be a redis:// URI");
+    }
     DemoRun run =
         new DemoRun(
-            new DemoRun.Settings(orders, rate, killEvery, brokers, g, runDir, postgres), out);
+            new DemoRun.Settings(orders, rate, killEvery, brokers, g, runDir, postgres, redis),
+            out);
     return run.runAndReport() ? 0 : 1;
   }
 

@@ -34,6 +34,7 @@ public final class DemoRun {
    * @param dir where the database, the stage logs and the report go
    * @param postgresUrl a PostgreSQL JDBC URL for the DB stages, or null for an H2 server in this
    *     process
+   * @param redisUri a Redis URI for the charge stage's dedup store, or null for the JDBC store
    */
   public record Settings(
       int orders,
@@ -42,7 +43,8 @@ public final class DemoRun {
       int brokers,
       DemoGuarantee guarantee,
       Path dir,
-      String postgresUrl) {}
+      String postgresUrl,
+      String redisUri) {}
 
   private final Settings settings;
   private final PrintWriter out;
@@ -87,6 +89,11 @@ public final class DemoRun {
       common.put(StageArgs.GUARANTEE, settings.guarantee().name());
       common.put(StageArgs.GATEWAY, gateway.effectsUri().toString());
       common.put(StageArgs.PORT, Integer.toString(port));
+      if (settings.redisUri() != null) {
+        common.put(StageArgs.REDIS, settings.redisUri());
+        // A new prefix per run: keys done in an earlier run must not hide this run's orders.
+        common.put(StageArgs.REDIS_PREFIX, "exactly-demo:" + begin + ":");
+      }
       StageArgs args = new StageArgs(Map.copyOf(common));
       Path logs = settings.dir().resolve("logs");
       List<Stage> stages =

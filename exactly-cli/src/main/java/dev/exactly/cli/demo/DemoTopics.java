@@ -20,6 +20,7 @@ final class DemoTopics {
   static final String IDEMPOTENCY = "demo_idempotency";
   static final String DEDUP = "demo_dedup";
   static final String SINK_OFFSETS = "demo_sink_offsets";
+  static final String CHARGE_MARKS = "demo_charge_marks";
 
   /**
    * Every table the demo and its components write, dropped before a run on a real database: the
@@ -27,7 +28,14 @@ final class DemoTopics {
    */
   static final List<String> TABLES =
       List.of(
-          PROCESSED_ORDERS, CHARGES, CHARGE_OUTBOX, ORDER_OUTBOX, IDEMPOTENCY, DEDUP, SINK_OFFSETS);
+          PROCESSED_ORDERS,
+          CHARGES,
+          CHARGE_OUTBOX,
+          ORDER_OUTBOX,
+          IDEMPOTENCY,
+          DEDUP,
+          SINK_OFFSETS,
+          CHARGE_MARKS);
 
   /** Payments carry the order id and score as headers: the dedup key and the DB sink read them. */
   static final String ORDER_ID_HEADER = "order-id";

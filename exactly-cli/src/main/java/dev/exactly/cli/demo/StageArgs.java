@@ -16,6 +16,8 @@ record StageArgs(Map<String, String> values) {
   static final String GUARANTEE = "guarantee";
   static final String GATEWAY = "gateway";
   static final String PORT = "port";
+  static final String REDIS = "redis";
+  static final String REDIS_PREFIX = "redisPrefix";
 
   static StageArgs parse(String[] args) {
     Map<String, String> values = new HashMap<>();
@@ -31,6 +33,11 @@ record StageArgs(Map<String, String> values) {
 
   List<String> toArgs() {
     return values.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+  }
+
+  /** An optional argument, or null. */
+  String find(String key) {
+    return values.get(key);
   }
 
   String get(String key) {
