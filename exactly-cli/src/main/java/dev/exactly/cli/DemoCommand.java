@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    header = "Run the order pipeline, kill its processes, and check every stage.",
+    header = "Run the order pipeline under kills and check every stage.",
     description = {
       "HTTP clients post orders with an Idempotency-Key (some retried, some sent twice, some",
       "malformed); ingest -> orders -> fraud scoring -> payments -> DB sink and payment charges",

@@ -46,28 +46,31 @@ class DemoCommandTest {
 
   @BeforeAll
   void runExactlyOnce() {
-    exactlyOnce = demo("exactly-once");
+    exactlyOnce = demo("exactly-once", 200);
   }
 
-  private static Run demo(String guarantee) {
+  private static Run demo(String guarantee, int orders, String... more) {
     Path dir = TestDirectories.newDirectory("demo-" + guarantee);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "demo",
+                "--orders",
+                Integer.toString(orders),
+                "--rate",
+                "40",
+                "--kill-every",
+                "2s",
+                "--guarantee",
+                guarantee,
+                "--dir",
+                dir.toString()));
+    args.addAll(List.of(more));
     int code =
         Main.execute(
-            new String[] {
-              "demo",
-              "--orders",
-              "200",
-              "--rate",
-              "40",
-              "--kill-every",
-              "1500ms",
-              "--guarantee",
-              guarantee,
-              "--dir",
-              dir.toString()
-            },
+            args.toArray(String[]::new),
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Run(
@@ -102,7 +105,7 @@ class DemoCommandTest {
 
   @Test
   void atLeastOnceRunShowsDuplicatesAndExitsOne() throws Exception {
-    Run run = demo("at-least-once");
+    Run run = demo("at-least-once", 200);
     assertThat(run.code()).as(run.out() + run.err()).isEqualTo(1);
     Map<String, List<String>> table = table(run.out());
     assertThat(table).hasSize(7);
@@ -112,6 +115,26 @@ class DemoCommandTest {
     JsonNode data = reportData(run.report());
     assertThat(data.path("exactlyOnce").asBoolean()).isFalse();
     assertMatches(table, data);
+  }
+
+  @Test
+  void onPostgresqlAndRedisEveryStageIsExactlyOnce() throws Exception {
+    ExternalService.POSTGRESQL.assumeAvailable();
+    ExternalService.REDIS.assumeAvailable();
+    Run run =
+        demo(
+            "exactly-once",
+            120,
+            "--postgres",
+            ExternalService.POSTGRESQL.url(),
+            "--redis",
+            ExternalService.REDIS.url());
+    assertThat(run.code()).as(run.out() + run.err()).isZero();
+    assertThat(run.out()).contains("database " + ExternalService.POSTGRESQL.url());
+    Map<String, List<String>> table = table(run.out());
+    assertThat(table).hasSize(7);
+    table.values().forEach(row -> assertThat(row.get(7)).isEqualTo("exactly-once"));
+    assertMatches(table, reportData(run.report()));
   }
 
   @Test

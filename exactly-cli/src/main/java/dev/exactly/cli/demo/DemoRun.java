@@ -158,7 +158,6 @@ public final class DemoRun {
           LoadGenerator.CUSTOMERS,
           settings.killEvery().isZero() ? "never" : settings.killEvery().toMillis() + " ms");
       out.flush();
-      killer.start();
       Thread sender =
           new Thread(
               () -> {
@@ -170,19 +169,31 @@ public final class DemoRun {
               },
               "demo-load");
       sender.start();
-      while (sender.isAlive()) {
+      // Kills begin once orders reach the last stage: a pipeline still starting up has nothing
+      // in flight to lose or repeat. They go on while the stages catch up after the last order.
+      boolean killing = false;
+      long drainDeadline = Long.MAX_VALUE;
+      while (true) {
         sender.join(1000);
-        printProgress(progress, loadStart);
-      }
-      // The kills go on while the stages catch up: the backlog is where a kill hurts most.
-      long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-      while (!progress.complete(progress.counts()) && System.nanoTime() < drainDeadline) {
-        Thread.sleep(1000);
-        printProgress(progress, loadStart);
+        Progress.Counts counts = progress.counts();
+        printProgress(progress, loadStart, counts);
+        if (!killing && counts.charged() > 0) {
+          killer.start();
+          killing = true;
+        }
+        if (sender.isAlive()) {
+          continue;
+        }
+        if (drainDeadline == Long.MAX_VALUE) {
+          drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+        }
+        if (progress.complete(counts) || System.nanoTime() > drainDeadline) {
+          break;
+        }
       }
       killer.stopKilling();
       Thread.sleep(1000); // late repeats of an at-least-once stage still count
-      printProgress(progress, loadStart);
+      printProgress(progress, loadStart, progress.counts());
       killer.stop(); // first: it would restart the stages stopped next
       stages.forEach(Stage::close);
       out.println("all orders sent; stages stopped; checking every sink...");
@@ -214,10 +225,8 @@ public final class DemoRun {
     }
   }
 
-  private void printProgress(Progress progress, long loadStart) throws Exception {
-    out.println(
-        progress.line(
-            System.currentTimeMillis() - loadStart, settings.orders(), progress.counts()));
+  private void printProgress(Progress progress, long loadStart, Progress.Counts counts) {
+    out.println(progress.line(System.currentTimeMillis() - loadStart, settings.orders(), counts));
     out.flush();
   }
 

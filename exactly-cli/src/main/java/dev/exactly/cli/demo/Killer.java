@@ -34,6 +34,7 @@ final class Killer implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
+  /** Starts killing: the first kill comes one interval from now. */
   void start() {
     thread.start();
   }
