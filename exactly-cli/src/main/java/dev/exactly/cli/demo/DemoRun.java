@@ -24,6 +24,7 @@ import java.util.TreeMap;
  */
 public final class DemoRun {
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
+  private static final int SETTLE_SECONDS = 2;
 
   /**
    * @param orders orders the HTTP clients send
@@ -173,8 +174,14 @@ public final class DemoRun {
       // in flight to lose or repeat. They go on while the stages catch up after the last order.
       boolean killing = false;
       long drainDeadline = Long.MAX_VALUE;
+      Progress.Counts previous = null;
+      int unchangedSeconds = 0;
       while (true) {
-        sender.join(1000);
+        if (sender.isAlive()) {
+          sender.join(1000);
+        } else {
+          Thread.sleep(1000);
+        }
         Progress.Counts counts = progress.counts();
         printProgress(progress, loadStart, counts);
         if (!killing && counts.charged() > 0) {
@@ -187,13 +194,19 @@ public final class DemoRun {
         if (drainDeadline == Long.MAX_VALUE) {
           drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
         }
-        if (progress.complete(counts) || System.nanoTime() > drainDeadline) {
+        // Counts include repeats, so an at-least-once stage may reach them with orders still to
+        // go: done only once, with every stage up, nothing has moved for a few seconds.
+        boolean complete = progress.complete(counts);
+        if (complete) {
+          killer.stopKilling();
+        }
+        unchangedSeconds = counts.equals(previous) && killer.idle() ? unchangedSeconds + 1 : 0;
+        previous = counts;
+        if (complete && unchangedSeconds >= SETTLE_SECONDS || System.nanoTime() > drainDeadline) {
           break;
         }
       }
       killer.stopKilling();
-      Thread.sleep(1000); // late repeats of an at-least-once stage still count
-      printProgress(progress, loadStart, progress.counts());
       killer.stop(); // first: it would restart the stages stopped next
       stages.forEach(Stage::close);
       out.println("all orders sent; stages stopped; checking every sink...");

@@ -24,6 +24,7 @@ final class Killer implements AutoCloseable {
   private final Thread thread;
   private volatile boolean killing = true;
   private volatile boolean running = true;
+  private volatile boolean busy;
 
   Killer(List<Stage> stages, DemoBrokers brokers, Duration interval, LongSupplier clockMs) {
     this.stages = List.copyOf(stages);
@@ -44,6 +45,11 @@ final class Killer implements AutoCloseable {
     killing = false;
   }
 
+  /** Whether no kill or restart is under way: every stage runs (or the killer has stopped). */
+  boolean idle() {
+    return !busy;
+  }
+
   List<Kill> kills() {
     return new ArrayList<>(kills);
   }
@@ -60,6 +66,7 @@ final class Killer implements AutoCloseable {
       try {
         restartStopped();
         if (killing && !interval.isZero() && System.nanoTime() >= nextKill) {
+          busy = true;
           boolean brokerTurn = brokers.killable() > 0 && (kills.size() % 3 == 2);
           if (brokerTurn) {
             int id = broker++ % brokers.killable() + 1;
@@ -82,6 +89,8 @@ final class Killer implements AutoCloseable {
           return; // stopped while waiting for a restart: nothing went wrong
         }
         crashes.add("a kill or restart failed: " + e);
+      } finally {
+        busy = false;
       }
     }
   }
@@ -89,6 +98,7 @@ final class Killer implements AutoCloseable {
   private void restartStopped() throws Exception {
     for (Stage s : stages) {
       if (!s.isAlive()) {
+        busy = true;
         crashes.add(s.name() + " stopped by itself and was restarted; see " + s.log());
         s.start();
         s.awaitReady();
