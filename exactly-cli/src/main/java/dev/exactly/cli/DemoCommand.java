@@ -1,254 +1,138 @@
 package dev.exactly.cli;
 
-import dev.exactly.testkit.EmbeddedKafka;
+import dev.exactly.cli.demo.DemoGuarantee;
+import dev.exactly.cli.demo.DemoRun;
+import dev.exactly.testkit.TestDirectories;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.BitSet;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * A small real pipeline on an embedded broker: transactional produce with some transactions aborted
- * on purpose, then a {@code read_committed} consumer that must see every committed record once and
- * no aborted one.
+ * {@code exactly demo}: the whole order pipeline (HTTP ingest, fraud scoring, DB sink, payment
+ * charges, notifications) as child processes that are SIGKILLed while orders flow, then every sink
+ * checked for loss, duplicates and reordering. Exit 0 only when every stage is exactly-once.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    header = "Run a real pipeline on an embedded broker and check it.",
+    header = "Run the order pipeline under kills and check every stage.",
     description = {
-      "Run a real pipeline on an embedded Kafka broker and show that every committed record is",
-      "read exactly once and no record of an aborted transaction is ever seen."
+      "HTTP clients post orders with an Idempotency-Key (some retried, some sent twice, some",
+      "malformed); ingest -> orders -> fraud scoring -> payments -> DB sink and payment charges",
+      "-> notifications, each stage a child JVM that is SIGKILLed and restarted while the orders",
+      "flow. At the end: a per-stage table (lost, duplicated, reordered, aborted reads) and an",
+      "HTML report. Exit 0 when every stage is exactly-once, 1 otherwise."
     })
 final class DemoCommand implements Callable<Integer> {
-  private static final String TOPIC = "demo-orders";
-  private static final Duration CONSUME_TIMEOUT = Duration.ofMinutes(2);
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(
-      names = "--records",
+      names = "--orders",
       paramLabel = "N",
-      description = "Committed records to produce (default: ${DEFAULT-VALUE}).",
-      defaultValue = "100000")
-  int records;
+      description = "Orders to send (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1200")
+  int orders;
 
   @Option(
-      names = "--transaction-size",
+      names = "--rate",
       paramLabel = "N",
-      description = "Records per transaction (default: ${DEFAULT-VALUE}).",
-      defaultValue = "1000")
-  int transactionSize;
+      description = "Orders per second the clients send (default: ${DEFAULT-VALUE}).",
+      defaultValue = "40")
+  int rate;
 
   @Option(
-      names = "--abort-every",
+      names = "--kill-every",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "Time between two SIGKILLs, e.g. 4s; 0s kills nothing (default: ${DEFAULT-VALUE}).",
+      defaultValue = "3s")
+  Duration killEvery;
+
+  @Option(
+      names = "--brokers",
       paramLabel = "N",
       description =
-          "Abort every N-th transaction on purpose; 0 aborts none (default: ${DEFAULT-VALUE}).",
-      defaultValue = "10")
-  int abortEvery;
+          "1: an in-process broker, never killed; 3: child-JVM brokers, one killed every third"
+              + " kill (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1")
+  int brokers;
 
   @Option(
-      names = "--partitions",
-      paramLabel = "N",
-      description = "Partitions of the demo topic (default: ${DEFAULT-VALUE}).",
-      defaultValue = "6")
-  int partitions;
+      names = "--guarantee",
+      paramLabel = "G",
+      description =
+          "exactly-once (Exactly's components) or at-least-once (plain ones, to see the"
+              + " duplicates) (default: ${DEFAULT-VALUE}).",
+      defaultValue = "exactly-once")
+  String guarantee;
+
+  @Option(
+      names = "--postgres",
+      paramLabel = "URL",
+      description =
+          "Run the DB stages on PostgreSQL, e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres;"
+              + " the demo's tables are dropped and created again (default: an H2 server).")
+  String postgres;
+
+  @Option(
+      names = "--redis",
+      paramLabel = "URI",
+      description =
+          "Keep the charge stage's dedup keys on Redis, e.g. redis://127.0.0.1:6379, under a new"
+              + " key prefix per run (default: the JDBC dedup store in the database).")
+  String redis;
+
+  @Option(
+      names = "--dir",
+      paramLabel = "DIR",
+      description =
+          "Where the database, the stage logs and report.html go (default: a new directory).")
+  Path dir;
 
   @Override
-  public Integer call() {
-    requirePositive("--records", records);
-    requirePositive("--transaction-size", transactionSize);
-    requirePositive("--partitions", partitions);
-    if (abortEvery < 0) {
-      throw bad("--abort-every", abortEvery, "must be 0 or more");
+  public Integer call() throws Exception {
+    requirePositive("--orders", orders);
+    requirePositive("--rate", rate);
+    if (brokers != 1 && brokers != 3) {
+      throw bad("--brokers", Integer.toString(brokers), "must be 1 or 3");
     }
+    if (killEvery.isNegative()) {
+      throw bad("--kill-every", killEvery.toString(), "must be 0s or more");
+    }
+    DemoGuarantee g;
+    try {
+      g = DemoGuarantee.parse(guarantee);
+    } catch (IllegalArgumentException e) {
+      throw bad("--guarantee", guarantee, "must be exactly-once or at-least-once");
+    }
+    Path runDir = dir != null ? dir : TestDirectories.newDirectory("demo");
     PrintWriter out = spec.commandLine().getOut();
-    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      out.printf(
-          "Embedded Apache Kafka %s broker at %s, started in %d ms%n",
-          Version.kafka(), kafka.bootstrapServers(), kafka.startupTime().toMillis());
-      kafka.createTopic(TOPIC, partitions);
-      out.printf(
-          "Producing %,d records in transactions of %,d (every %s transaction aborted)...%n",
-          records, transactionSize, abortEvery == 0 ? "no" : ordinal(abortEvery));
-      out.flush();
-      Produced produced = produce(kafka.bootstrapServers());
-      out.println("Consuming with isolation.level=read_committed...");
-      out.flush();
-      Consumed consumed = consume(kafka.bootstrapServers());
-      Report report = new Report(produced, consumed);
-      report.print(out);
-      return report.exactlyOnce() ? 0 : 1;
+    if (postgres != null && !postgres.startsWith("jdbc:postgresql:")) {
+      throw bad("--postgres", postgres, "must be a jdbc:postgresql: URL");
     }
-  }
-
-  /** Committed record n has id "c-n"; aborted ones "a-n", so a leak of one is caught by name. */
-  private Produced produce(String bootstrap) {
-    Map<String, Object> props =
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrap,
-            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-            "exactly-demo-producer",
-            ProducerConfig.RETRY_BACKOFF_MS_CONFIG,
-            10,
-            ProducerConfig.LINGER_MS_CONFIG,
-            5,
-            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-            StringSerializer.class,
-            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-            StringSerializer.class);
-    char[] pad = new char[200];
-    Arrays.fill(pad, '.');
-    String payload = new String(pad);
-    long begin = System.nanoTime();
-    int committed = 0;
-    int aborted = 0;
-    int transactions = 0;
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-      producer.initTransactions();
-      while (committed < records) {
-        transactions++;
-        boolean abort = abortEvery > 0 && transactions % abortEvery == 0;
-        int size = abort ? transactionSize : Math.min(transactionSize, records - committed);
-        producer.beginTransaction();
-        for (int i = 0; i < size; i++) {
-          int n = abort ? aborted + i : committed + i;
-          String id = (abort ? "a-" : "c-") + n;
-          producer.send(new ProducerRecord<>(TOPIC, "customer-" + (n % 997), id + "|" + payload));
-        }
-        if (abort) {
-          producer.flush(); // the records reach the log, so hiding them is read_committed's work
-          producer.abortTransaction();
-          aborted += size;
-        } else {
-          producer.commitTransaction();
-          committed += size;
-        }
-      }
+    if (redis != null && !redis.startsWith("redis://") && !redis.startsWith("rediss://")) {
+      throw bad("--redis", redis, "must be a redis:// URI");
     }
-    return new Produced(committed, aborted, System.nanoTime() - begin);
-  }
-
-  private Consumed consume(String bootstrap) {
-    Map<String, Object> props =
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrap,
-            ConsumerConfig.GROUP_ID_CONFIG,
-            "exactly-demo-consumer",
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-            "read_committed",
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-            "earliest",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-            false,
-            ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-            2000,
-            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-            StringDeserializer.class,
-            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-            StringDeserializer.class);
-    BitSet seen = new BitSet(records);
-    long duplicates = 0;
-    long abortedSeen = 0;
-    long total = 0;
-    long begin = System.nanoTime();
-    long deadline = begin + CONSUME_TIMEOUT.toNanos();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
-      consumer.subscribe(List.of(TOPIC));
-      // Stop when every committed id has been seen and a further poll brings nothing new.
-      while (System.nanoTime() < deadline) {
-        var batch = consumer.poll(Duration.ofMillis(500));
-        if (batch.isEmpty() && seen.cardinality() == records) {
-          break;
-        }
-        for (ConsumerRecord<String, String> r : batch) {
-          total++;
-          String id = r.value().substring(0, r.value().indexOf('|'));
-          if (id.startsWith("a-")) {
-            abortedSeen++;
-          } else {
-            int n = Integer.parseInt(id.substring(2));
-            if (seen.get(n)) {
-              duplicates++;
-            }
-            seen.set(n);
-          }
-        }
-        consumer.commitSync();
-      }
-    }
-    long elapsed = System.nanoTime() - begin;
-    return new Consumed(total, records - seen.cardinality(), duplicates, abortedSeen, elapsed);
-  }
-
-  private record Produced(int committed, int aborted, long nanos) {}
-
-  private record Consumed(long total, long lost, long duplicates, long abortedSeen, long nanos) {}
-
-  private record Report(Produced produced, Consumed consumed) {
-    boolean exactlyOnce() {
-      return consumed.lost == 0 && consumed.duplicates == 0 && consumed.abortedSeen == 0;
-    }
-
-    void print(PrintWriter out) {
-      out.println();
-      out.printf("%-26s %12s %10s %12s%n", "", "records", "seconds", "records/s");
-      row(out, "produced, committed", produced.committed, produced.nanos);
-      out.printf("%-26s %,12d %10s %12s%n", "produced, aborted", produced.aborted, "-", "-");
-      row(out, "consumed (read_committed)", consumed.total, consumed.nanos);
-      out.println();
-      out.printf("%-26s %,12d%n", "duplicates", consumed.duplicates);
-      out.printf("%-26s %,12d%n", "lost", consumed.lost);
-      out.printf("%-26s %,12d%n", "aborted records seen", consumed.abortedSeen);
-      out.printf("%-26s %12s%n", "result", exactlyOnce() ? "EXACTLY-ONCE" : "VIOLATED");
-      out.flush();
-    }
-
-    private static void row(PrintWriter out, String what, long count, long nanos) {
-      double seconds = nanos / 1e9;
-      out.printf(
-          "%-26s %,12d %10.2f %,12.0f%n", what, count, seconds, seconds > 0 ? count / seconds : 0);
-    }
+    DemoRun run =
+        new DemoRun(
+            new DemoRun.Settings(orders, rate, killEvery, brokers, g, runDir, postgres, redis),
+            out);
+    return run.runAndReport() ? 0 : 1;
   }
 
   private void requirePositive(String option, int value) {
     if (value < 1) {
-      throw bad(option, value, "must be at least 1");
+      throw bad(option, Integer.toString(value), "must be at least 1");
     }
   }
 
-  private CommandLine.ParameterException bad(String option, int value, String why) {
+  private CommandLine.ParameterException bad(String option, String value, String why) {
     return new CommandLine.ParameterException(
         spec.commandLine(), "Invalid value for option '" + option + "': " + value + " " + why);
-  }
-
-  private static String ordinal(int n) {
-    int mod100 = n % 100;
-    String suffix =
-        mod100 >= 11 && mod100 <= 13
-            ? "th"
-            : switch (n % 10) {
-              case 1 -> "st";
-              case 2 -> "nd";
-              case 3 -> "rd";
-              default -> "th";
-            };
-    return n + suffix;
   }
 }
