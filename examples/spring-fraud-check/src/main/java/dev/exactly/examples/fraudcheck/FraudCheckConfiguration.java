@@ -47,7 +47,7 @@ public class FraudCheckConfiguration {
    */
   @Bean
   IdempotentConsumer.Handler<String, String> cardBlocks(
-      FraudProperties fraud, CardBlockClient client, CardBlocks blocks) {
+      FraudProperties fraud, CardBlockClient client, CardBlockLedger ledger) {
     return record -> {
       Score score = Score.parse(record.record().value());
       if (score.score() < fraud.blockThreshold()) {
@@ -55,7 +55,7 @@ public class FraudCheckConfiguration {
       }
       client.block(score, record.idempotencyKey());
       try {
-        blocks.record(score);
+        ledger.record(score);
       } catch (DuplicateKeyException alreadyRecorded) {
         // An attempt before a crash committed the block and its notification; nothing to add.
       }

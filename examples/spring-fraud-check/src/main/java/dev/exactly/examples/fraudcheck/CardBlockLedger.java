@@ -9,11 +9,11 @@ import org.springframework.transaction.annotation.Transactional;
 
 /** The local record of blocked cards, and the notification each block sends. */
 @Service
-public class CardBlocks {
+public class CardBlockLedger {
   private final JdbcClient jdbc;
   private final SpringOutbox outbox;
 
-  public CardBlocks(JdbcClient jdbc, SpringOutbox outbox) {
+  public CardBlockLedger(JdbcClient jdbc, SpringOutbox outbox) {
     this.jdbc = jdbc;
     this.outbox = outbox;
   }
