@@ -29,7 +29,7 @@ class FraudCheckCrashTest {
     String url =
         "jdbc:h2:file:"
             + TestDirectories.newDirectory("fraud-h2").resolve("fraud").toAbsolutePath()
-            + ";DB_CLOSE_ON_EXIT=FALSE";
+            + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     killAndRestartWhilePaymentsFlow(url);
   }
 
@@ -75,7 +75,7 @@ class FraudCheckCrashTest {
     String url =
         "jdbc:h2:file:"
             + TestDirectories.newDirectory("fraud-term").resolve("fraud").toAbsolutePath()
-            + ";DB_CLOSE_ON_EXIT=FALSE";
+            + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     Payments payments = Payments.generate(2000, 100, 11);
     try (FraudCheckRun run = new FraudCheckRun(url)) {
       ChildProcess app = run.start();
