@@ -1,4 +1,4 @@
-package dev.exactly.examples.fraudcheck.bench;
+package dev.exactly.examples.fraudbench;
 
 import dev.exactly.testkit.EmbeddedKafka;
 import java.nio.ByteBuffer;
@@ -37,7 +37,13 @@ import org.springframework.context.ConfigurableApplicationContext;
  * </ul>
  *
  * <p>Arguments: {@code [records] [latency rate per second] [latency seconds]}, default {@code 50000
- * 500 20}. Not part of the test suite; see docs/benchmarks.md.
+ * 500 20}. Not part of the test suite. In a package of its own so that the fraud-check
+ * application's component scan, which sees the test classes in the crash test's child JVM, does not
+ * pick these applications up.
+ *
+ * <p>Status: the Spring Kafka side (spring-kafka 4.0.6 on kafka-clients 4.4.0) stalls in {@code
+ * KafkaProducer.sendOffsetsToTransaction} on its first record against the testkit's broker, so the
+ * comparison has no figures yet; the Exactly side runs.
  */
 public final class FraudCheckBenchmark {
   private static final int VALUE_BYTES = 1024;
@@ -133,7 +139,7 @@ public final class FraudCheckBenchmark {
       System.out.printf("%s started: %s%n", system, app.getDisplayName());
       long firstAt = 0;
       long firstCount = 0;
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
       while (System.nanoTime() < deadline) {
         long done = committed(admin, group);
         long now = System.nanoTime();
@@ -148,7 +154,7 @@ public final class FraudCheckBenchmark {
         }
         Thread.sleep(20);
       }
-      throw new IllegalStateException(system + " did not finish within 10 minutes");
+      throw new IllegalStateException(system + " made no full progress within 3 minutes");
     }
   }
 

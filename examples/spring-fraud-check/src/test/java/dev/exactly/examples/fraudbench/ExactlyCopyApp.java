@@ -1,4 +1,4 @@
-package dev.exactly.examples.fraudcheck.bench;
+package dev.exactly.examples.fraudbench;
 
 import dev.exactly.processor.RecordProcessor;
 import org.springframework.beans.factory.annotation.Value;

@@ -1,4 +1,4 @@
-package dev.exactly.examples.fraudcheck.bench;
+package dev.exactly.examples.fraudbench;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.beans.factory.annotation.Value;
