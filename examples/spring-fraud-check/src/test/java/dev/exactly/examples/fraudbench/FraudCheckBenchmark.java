@@ -1,0 +1,272 @@
+package dev.exactly.examples.fraudbench;
+
+import dev.exactly.testkit.EmbeddedKafka;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Exactly's processor against Spring Kafka's transactional {@code @KafkaListener}, each in a Boot
+ * application, on one in-process broker in one run: 1 KB records, identity transform.
+ *
+ * <ul>
+ *   <li>Throughput: each application drains the same prefilled topic in its own group; records per
+ *       second from its first committed progress to its last record committed.
+ *   <li>Latency: at a fixed rate, each application copies a fresh topic; a read_committed consumer
+ *       measures from the send (a timestamp in the value) to the record's arrival, after a warm-up.
+ * </ul>
+ *
+ * <p>Arguments: {@code [records] [latency rate per second] [latency seconds]}, default {@code 50000
+ * 500 20}. Not part of the test suite. In a package of its own so that the fraud-check
+ * application's component scan, which sees the test classes in the crash test's child JVM, does not
+ * pick these applications up.
+ *
+ * <p>Status: the Spring Kafka side (spring-kafka 4.0.6 on kafka-clients 4.4.0) stalls in {@code
+ * KafkaProducer.sendOffsetsToTransaction} on its first record against the testkit's broker, so the
+ * comparison has no figures yet; the Exactly side runs.
+ */
+public final class FraudCheckBenchmark {
+  private static final int VALUE_BYTES = 1024;
+
+  private FraudCheckBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int records = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+    int rate = args.length > 1 ? Integer.parseInt(args[1]) : 500;
+    int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+    try (EmbeddedKafka broker = EmbeddedKafka.start()) {
+      String bootstrap = broker.bootstrapServers();
+      broker.createTopic("bench-in", 3);
+      for (String t : List.of("out-exactly", "out-spring", "lat-in-exactly", "lat-in-spring")) {
+        broker.createTopic(t, 3);
+      }
+      broker.createTopic("lat-out-exactly", 3);
+      broker.createTopic("lat-out-spring", 3);
+      produce(bootstrap, "bench-in", records, 0, Duration.ZERO);
+      System.out.printf("prefilled bench-in with %d records of %d bytes%n", records, VALUE_BYTES);
+
+      double exactly = throughput(bootstrap, Contender.EXACTLY, records);
+      double spring = throughput(bootstrap, Contender.SPRING_KAFKA, records);
+      long[] exactlyLatency = latency(bootstrap, Contender.EXACTLY, rate, seconds);
+      long[] springLatency = latency(bootstrap, Contender.SPRING_KAFKA, rate, seconds);
+
+      System.out.println();
+      System.out.printf(
+          "throughput  exactly %,.0f rec/s   spring-kafka %,.0f rec/s   ratio %.1fx%n",
+          exactly, spring, exactly / spring);
+      System.out.printf(
+          "latency at %d rec/s  exactly p50 %d ms p99 %d ms   spring-kafka p50 %d ms"
+              + " p99 %d ms%n",
+          rate, exactlyLatency[0], exactlyLatency[1], springLatency[0], springLatency[1]);
+    }
+    System.exit(0);
+  }
+
+  enum Contender {
+    EXACTLY,
+    SPRING_KAFKA;
+
+    ConfigurableApplicationContext start(String bootstrap, String in, String out, String group) {
+      List<String> props =
+          new ArrayList<>(
+              List.of(
+                  "spring.config.name=bench",
+                  "spring.main.banner-mode=off",
+                  "spring.autoconfigure.exclude="
+                      + "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+                  "logging.level.org.apache.kafka=WARN",
+                  "logging.level.dev.exactly=WARN",
+                  "spring.kafka.bootstrap-servers=" + bootstrap,
+                  "bench.in=" + in,
+                  "bench.out=" + out,
+                  "bench.group=" + group));
+      Class<?> app;
+      if (this == EXACTLY) {
+        app = ExactlyCopyApp.class;
+        props.addAll(
+            List.of(
+                "exactly.instance-id=bench-" + group,
+                "exactly.processors.copy.input-topic=" + in,
+                "exactly.processors.copy.group-id=" + group,
+                "exactly.processors.copy.create-topics=true",
+                "exactly.processors.copy.key-deserializer=" + ByteArrayDeserializer.class.getName(),
+                "exactly.processors.copy.value-deserializer="
+                    + ByteArrayDeserializer.class.getName(),
+                "exactly.processors.copy.key-serializer=" + ByteArraySerializer.class.getName(),
+                "exactly.processors.copy.value-serializer=" + ByteArraySerializer.class.getName(),
+                "exactly.processors.copy.kafka.auto.offset.reset=earliest"));
+      } else {
+        app = SpringKafkaCopyApp.class;
+        props.addAll(
+            List.of(
+                "spring.kafka.producer.transaction-id-prefix=bench-" + group + "-",
+                "spring.kafka.producer.key-serializer=" + ByteArraySerializer.class.getName(),
+                "spring.kafka.producer.value-serializer=" + ByteArraySerializer.class.getName(),
+                "spring.kafka.consumer.key-deserializer=" + ByteArrayDeserializer.class.getName(),
+                "spring.kafka.consumer.value-deserializer=" + ByteArrayDeserializer.class.getName(),
+                "spring.kafka.consumer.auto-offset-reset=earliest"));
+      }
+      return new SpringApplicationBuilder(app).properties(props.toArray(String[]::new)).run();
+    }
+  }
+
+  private static double throughput(String bootstrap, Contender system, int records)
+      throws Exception {
+    String group = "tput-" + system.name().toLowerCase();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+        ConfigurableApplicationContext app =
+            system.start(bootstrap, "bench-in", "out-" + shortName(system), group)) {
+      System.out.printf("%s started: %s%n", system, app.getDisplayName());
+      long firstAt = 0;
+      long firstCount = 0;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (System.nanoTime() < deadline) {
+        long done = committed(admin, group);
+        long now = System.nanoTime();
+        if (firstAt == 0 && done > 0) {
+          firstAt = now;
+          firstCount = done;
+        }
+        if (done >= records) {
+          double rate = (records - firstCount) / ((now - firstAt) / 1e9);
+          System.out.printf("%s: %,.0f rec/s%n", system, rate);
+          return rate;
+        }
+        Thread.sleep(20);
+      }
+      throw new IllegalStateException(system + " made no full progress within 3 minutes");
+    }
+  }
+
+  private static long[] latency(String bootstrap, Contender system, int rate, int seconds)
+      throws Exception {
+    String in = "lat-in-" + shortName(system);
+    String out = "lat-out-" + shortName(system);
+    List<Long> latencies = new ArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    try (ConfigurableApplicationContext app =
+        system.start(bootstrap, in, out, "lat-" + shortName(system))) {
+      System.out.printf("%s started: %s%n", system, app.getDisplayName());
+      Thread reader =
+          new Thread(
+              () -> {
+                try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(bootstrap)) {
+                  consumer.subscribe(List.of(out));
+                  while (!stop.get()) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                      long sent = ByteBuffer.wrap(r.value()).getLong();
+                      if (sent > 0) {
+                        synchronized (latencies) {
+                          latencies.add(System.nanoTime() - sent);
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "latency-reader");
+      reader.start();
+      // Warm-up records carry 0 and are not measured.
+      produce(bootstrap, in, rate * 3, rate, Duration.ofSeconds(-1));
+      produce(bootstrap, in, rate * seconds, rate, Duration.ZERO);
+      Thread.sleep(3000);
+      stop.set(true);
+      reader.join();
+    }
+    long[] sorted;
+    synchronized (latencies) {
+      sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+    if (sorted.length < rate * seconds * 0.99) {
+      throw new IllegalStateException(
+          system
+              + ": only "
+              + sorted.length
+              + " of "
+              + rate * seconds
+              + " measured records arrived");
+    }
+    long p50 = TimeUnit.NANOSECONDS.toMillis(sorted[sorted.length / 2]);
+    long p99 = TimeUnit.NANOSECONDS.toMillis(sorted[(int) (sorted.length * 0.99)]);
+    System.out.printf("%s at %d rec/s: p50 %d ms, p99 %d ms%n", system, rate, p50, p99);
+    return new long[] {p50, p99};
+  }
+
+  private static String shortName(Contender system) {
+    return system == Contender.EXACTLY ? "exactly" : "spring";
+  }
+
+  private static long committed(Admin admin, String group) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+    return offsets.values().stream().filter(o -> o != null).mapToLong(o -> o.offset()).sum();
+  }
+
+  /**
+   * Writes {@code count} 1 KB records at {@code perSecond} (0: as fast as possible); each value
+   * starts with the send time in nanoseconds, or 0 when {@code warmUp} is negative.
+   */
+  private static void produce(
+      String bootstrap, String topic, int count, int perSecond, Duration warmUp) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, perSecond == 0 ? 10 : 0);
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    boolean measured = !warmUp.isNegative();
+    long start = System.nanoTime();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+      for (int i = 0; i < count; i++) {
+        if (perSecond > 0) {
+          long due = start + TimeUnit.SECONDS.toNanos(1) * i / perSecond;
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            try {
+              TimeUnit.NANOSECONDS.sleep(wait);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IllegalStateException(e);
+            }
+          }
+        }
+        byte[] value = new byte[VALUE_BYTES];
+        Arrays.fill(value, (byte) 'x');
+        ByteBuffer.wrap(value).putLong(measured ? System.nanoTime() : 0);
+        producer.send(new ProducerRecord<>(topic, UUID.randomUUID().toString().getBytes(), value));
+      }
+      producer.flush();
+    }
+  }
+
+  private static KafkaConsumer<byte[], byte[]> readCommitted(String bootstrap) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "latency-" + UUID.randomUUID());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return new KafkaConsumer<>(props);
+  }
+}
