@@ -26,7 +26,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The processor soak: a seeded, repeatable run of the processor through every fault the
+ * The processor soak (issue 4): a seeded, repeatable run of the processor through every fault the
  * crash tests know, at once and for long, on a 3-broker cluster.
  *
  * <p>Inputs are produced at a fixed rate while processor instances (child JVMs) copy them; until
