@@ -2,7 +2,6 @@ package dev.exactly.cli;
 
 import dev.exactly.testkit.check.RecordId;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,18 +35,7 @@ final class VerifyCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--bootstrap-server",
-      required = true,
-      paramLabel = "HOST:PORT",
-      description = "Kafka brokers")
-  String bootstrapServer;
-
-  @Option(
-      names = "--command-config",
-      paramLabel = "FILE",
-      description = "Kafka client properties (SSL, SASL), passed to the clients as they are")
-  Path commandConfig;
+  @Mixin KafkaOptions kafka;
 
   @Option(names = "--input", required = true, paramLabel = "TOPIC", description = "Input topic")
   String input;
@@ -146,11 +135,10 @@ final class VerifyCommand implements Callable<Integer> {
     }
     Map<String, Object> client;
     try {
-      client = PropertiesFiles.read(commandConfig);
+      client = kafka.clientProperties();
     } catch (java.io.UncheckedIOException e) {
       throw usage("--command-config " + e.getMessage());
     }
-    client.put("bootstrap.servers", bootstrapServer);
     Optional<RecordId> order =
         "none".equals(orderBy)
             ? Optional.empty()
