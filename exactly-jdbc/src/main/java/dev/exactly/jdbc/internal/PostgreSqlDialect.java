@@ -61,22 +61,18 @@ final class PostgreSqlDialect implements Dialect {
       String table, List<String> columns, List<String> keyColumns, String addColumn, int rows) {
     Sql.check(table, columns, keyColumns);
     Sql.checkAdding(columns, keyColumns, addColumn);
-    return "INSERT INTO "
-        + table
-        + " AS x ("
-        + Sql.columns(columns)
-        + ") VALUES "
-        + Sql.rows(columns.size(), rows)
-        + " ON CONFLICT ("
-        + Sql.columns(keyColumns)
-        + ") DO UPDATE SET "
-        + Sql.nonKeys(columns, keyColumns).stream()
+    return insertOnConflict(
+        table,
+        columns,
+        keyColumns,
+        rows,
+        Sql.nonKeys(columns, keyColumns).stream()
             .map(
                 c ->
                     c.equals(addColumn)
                         ? c + " = x." + c + " + EXCLUDED." + c
                         : c + " = EXCLUDED." + c)
-            .collect(Collectors.joining(", "));
+            .collect(Collectors.joining(", ")));
   }
 
   @Override
@@ -103,6 +99,11 @@ final class PostgreSqlDialect implements Dialect {
         updates.isEmpty()
             ? keyColumns.get(0) + " = EXCLUDED." + keyColumns.get(0)
             : updates.stream().map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
+    return insertOnConflict(table, columns, keyColumns, rows, set);
+  }
+
+  private static String insertOnConflict(
+      String table, List<String> columns, List<String> keyColumns, int rows, String set) {
     // The alias x lets a condition name the existing row even when the table is schema-qualified.
     return "INSERT INTO "
         + table
