@@ -5,7 +5,6 @@ import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.sink.Upserts;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -51,10 +50,10 @@ final class SinkTable {
 
   /** Creates the table when absent, in the dialect of the database behind {@code dataSource}. */
   void createIfAbsent(DataSource dataSource) throws SQLException {
-    try (Connection c = dataSource.getConnection();
-        Statement s = c.createStatement()) {
+    try (Connection c = dataSource.getConnection()) {
       Dialect dialect = Dialect.of(c);
-      for (String ddl :
+      dialect.createIfAbsent(
+          c,
           dialect.createTableIfAbsent(
               name,
               List.of(
@@ -65,9 +64,7 @@ final class SinkTable {
                   Column.integer("source_partition", false),
                   Column.bigint("source_offset", false)),
               KEY,
-              List.of())) {
-        s.execute(ddl);
-      }
+              List.of()));
       if (!c.getAutoCommit()) {
         c.commit();
       }

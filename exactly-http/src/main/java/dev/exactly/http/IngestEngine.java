@@ -16,7 +16,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -398,11 +397,9 @@ final class IngestEngine implements IdempotentIngest {
 
   @Override
   public void createTablesIfAbsent() throws SQLException {
-    try (Connection c = dataSource.getConnection();
-        Statement s = c.createStatement()) {
-      for (String ddl : table.create(dialect(c))) {
-        s.execute(ddl);
-      }
+    try (Connection c = dataSource.getConnection()) {
+      Dialect d = dialect(c);
+      d.createIfAbsent(c, table.create(d));
       outbox.createTableIfAbsent(c);
     }
   }

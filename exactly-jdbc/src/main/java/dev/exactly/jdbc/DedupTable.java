@@ -5,7 +5,6 @@ import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.internal.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -57,12 +56,9 @@ final class DedupTable {
   }
 
   void create(DataSource dataSource) throws SQLException {
-    try (Connection c = dataSource.getConnection();
-        Statement s = c.createStatement()) {
+    try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(true);
-      for (String ddl : createStatements()) {
-        s.execute(ddl);
-      }
+      dialect.createIfAbsent(c, createStatements());
     }
   }
 

@@ -4,6 +4,7 @@ import dev.exactly.ConfigurationException;
 import dev.exactly.jdbc.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -163,6 +164,37 @@ public sealed interface Dialect permits PostgreSqlDialect, MariaDbDialect, H2Dia
    */
   List<String> createTableIfAbsent(
       String table, List<Column> columns, List<String> primaryKey, List<Index> indexes);
+
+  /**
+   * Runs {@code statements}, DDL that creates tables and indexes when absent, on {@code c}.
+   * Instances that start together race on them: PostgreSQL's {@code IF NOT EXISTS} looks for the
+   * table before it writes the catalog, so the session that loses the race fails on a unique index
+   * of the catalog. That failure comes only once the winner has committed, so on an auto-commit
+   * connection the statements run again at once and find everything in place.
+   */
+  default void createIfAbsent(Connection c, List<String> statements) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      try (Statement s = c.createStatement()) {
+        for (String ddl : statements) {
+          s.execute(ddl);
+        }
+        return;
+      } catch (SQLException e) {
+        // Inside the caller's transaction the failure has aborted it: not ours to retry.
+        if (attempt == 3 || !c.getAutoCommit() || !lostCreateRace(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether {@code e} says another session created the same object at the same moment; false where
+   * the database serializes {@code CREATE ... IF NOT EXISTS} itself.
+   */
+  default boolean lostCreateRace(SQLException e) {
+    return false;
+  }
 
   /** The SQL type of a column in this database. */
   String columnType(Column column);

@@ -209,6 +209,16 @@ final class PostgreSqlDialect implements Dialect {
     return Sql.classify(error, PostgreSqlDialect::kindOf);
   }
 
+  /**
+   * unique_violation on the catalog's own unique indexes (pg_type, pg_class), or duplicate_table
+   * and duplicate_object where the winner's commit came between the check and the write.
+   */
+  @Override
+  public boolean lostCreateRace(SQLException e) {
+    String state = e.getSQLState();
+    return "23505".equals(state) || "42P07".equals(state) || "42710".equals(state);
+  }
+
   private static SqlErrorKind kindOf(SQLException e) {
     String state = e.getSQLState();
     if (state == null) {

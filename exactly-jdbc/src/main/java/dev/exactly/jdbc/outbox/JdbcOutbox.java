@@ -151,10 +151,7 @@ final class JdbcOutbox implements Outbox {
 
   @Override
   public void createTableIfAbsent(Connection connection) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      for (String ddl : dialect(connection).createOutboxTableIfAbsent(table.name)) {
-        s.execute(ddl);
-      }
-    }
+    Dialect d = dialect(connection);
+    d.createIfAbsent(connection, d.createOutboxTableIfAbsent(table.name));
   }
 }

@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -103,11 +102,7 @@ final class DeadLetterTable {
             Column.bytes("msg_value", true),
             Column.bytes("headers", true),
             Column.bigint("created_at", false));
-    try (Statement s = c.createStatement()) {
-      for (String ddl : dialect.createTableIfAbsent(table, columns, KEY, List.of())) {
-        s.execute(ddl);
-      }
-    }
+    dialect.createIfAbsent(c, dialect.createTableIfAbsent(table, columns, KEY, List.of()));
   }
 
   /** Inserts the dead letter of {@code source}'s record at {@code offset}, in the caller's work. */

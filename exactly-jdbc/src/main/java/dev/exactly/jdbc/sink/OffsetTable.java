@@ -90,11 +90,7 @@ final class OffsetTable {
             Column.integer("partition_id", false),
             Column.bigint("next_offset", false),
             Column.bigint("epoch", false));
-    try (Statement s = c.createStatement()) {
-      for (String ddl : dialect.createTableIfAbsent(table, columns, KEY, List.of())) {
-        s.execute(ddl);
-      }
-    }
+    dialect.createIfAbsent(c, dialect.createTableIfAbsent(table, columns, KEY, List.of()));
   }
 
   /**

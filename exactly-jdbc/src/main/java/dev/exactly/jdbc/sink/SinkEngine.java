@@ -41,12 +41,6 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
   static final Duration IDLE_IN_TRANSACTION = Duration.ofSeconds(60);
 
   /**
-   * Instances starting together race to create the offset table; the loser finds it on a later try.
-   */
-  private static final RetryPolicy CREATE_TABLE_RACE =
-      new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1), 2.0);
-
-  /**
    * Waits between attempts to write one dead letter: its offset cannot commit before Kafka has it,
    * so it is tried until written or the sink stops (the attempt count is not used).
    */
@@ -162,32 +156,14 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
     t.start();
   }
 
-  /**
-   * Creates the offset table and its dead-letter table when absent. Instances that start together
-   * race on them: PostgreSQL's CREATE TABLE IF NOT EXISTS can still fail with a duplicate key in
-   * its catalog when another session creates the same table at the same moment; the second try
-   * finds the table.
-   */
-  private void createTables(
+  /** Creates the offset table and its dead-letter table when absent. */
+  private static void createTables(
       DataSource dataSource, OffsetTable offsets, DeadLetterTable deadLetterTable)
       throws SQLException {
-    for (int attempt = 1; ; attempt++) {
-      try (Connection c = dataSource.getConnection()) {
-        offsets.create(c);
-        deadLetterTable.create(c);
-        return;
-      } catch (SQLException e) {
-        if (!CREATE_TABLE_RACE.canRetryAfter(attempt)) {
-          throw e;
-        }
-        log.debug("creating {} raced with another instance, trying again: {}", offsets.table(), e);
-        try {
-          ticker.sleep(CREATE_TABLE_RACE.backoffAfter(attempt));
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(true);
+      offsets.create(c);
+      deadLetterTable.create(c);
     }
   }
 
