@@ -228,6 +228,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         } catch (WakeupException e) {
           continue;
         }
+        metrics.lag.update(consumer);
         if (!own.unpublished.isEmpty()) {
           deadLetters.publishLeftovers();
         }
