@@ -195,6 +195,26 @@ public final class JdbcDedupStore implements TransactionalDedupStore {
     }
   }
 
+  /**
+   * Borrows a connection and runs a query on the dedup table that reads no row, bounded by {@code
+   * timeout} (at least one second, JDBC's unit); not retried. Borrowing the connection waits as the
+   * data source lets it (HikariCP: {@code connectionTimeout}), so give the pool a timeout a health
+   * check can wait for.
+   */
+  @Override
+  public void ping(Duration timeout) {
+    requirePositive(timeout, "timeout");
+    int seconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toSeconds()));
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(table.ping())) {
+      ps.setQueryTimeout(seconds);
+      ps.executeQuery().close();
+    } catch (SQLException e) {
+      throw new DedupStoreException(
+          "dedup store " + name() + " did not answer a ping: " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public String name() {
     return table.toString();
