@@ -9,6 +9,7 @@ import dev.exactly.dedup.StoredResult;
 import dev.exactly.dedup.TransactionalDedupStore;
 import dev.exactly.internal.DedupKeys;
 import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.jdbc.internal.H2Durability;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -325,6 +326,9 @@ public final class JdbcDedupStore implements TransactionalDedupStore {
         t =
             new DedupTable(
                 Dialect.of(database != null ? database : Database.of(dataSource)), table);
+        if (t.dialect.database() == Database.H2) {
+          H2Durability.check(dataSource, "dedup store " + t);
+        }
         if (createTable) {
           t.create(dataSource);
         }
