@@ -1,6 +1,7 @@
 package dev.exactly.dedup;
 
 import dev.exactly.Ticker;
+import dev.exactly.internal.LagGauge;
 import dev.exactly.internal.Meters;
 import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.Counter;
@@ -51,6 +52,9 @@ final class DedupMetrics {
 
   final AtomicInteger retentionCheck = new AtomicInteger(RETENTION_UNKNOWN);
 
+  /** Records behind the end of the assigned partitions at the last poll; engine thread updates. */
+  final LagGauge lag;
+
   static final int RETENTION_UNKNOWN = -1;
   static final int RETENTION_OK = 0;
   static final int RETENTION_SHORT = 1;
@@ -86,6 +90,7 @@ final class DedupMetrics {
     extendErrors = m.counter(Metric.DEDUP_STORE_ERRORS, "store", store, "op", "extend");
     m.gauge(Metric.DEDUP_HANDLERS_IN_FLIGHT, handlersInFlight, AtomicInteger::get, "store", store);
     m.gauge(Metric.DEDUP_RETENTION_SHORT, retentionCheck, AtomicInteger::get, "store", store);
+    lag = new LagGauge(m, "store", store);
   }
 
   /**

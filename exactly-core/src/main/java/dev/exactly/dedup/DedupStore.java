@@ -72,6 +72,26 @@ public interface DedupStore extends AutoCloseable {
    */
   int purgeExpired();
 
+  /**
+   * Asks the store for one trivial answer, so a health check can say whether the store is reachable
+   * now rather than infer it from the consumer's last failed claim (which only comes with records
+   * to claim, and says nothing while the topic is quiet). It changes nothing and is not retried.
+   *
+   * <p>The default throws {@link UnsupportedOperationException}: a store that cannot probe itself
+   * is reported as unknown, never as reachable on a guess. The in-memory store answers at once; the
+   * JDBC store runs a trivial query on its table; the Redis store sends {@code PING}.
+   *
+   * @param timeout how long to wait for the answer; a store bounds what it can (a JDBC store's
+   *     statement, not the wait for a pooled connection, which its data source bounds)
+   * @throws DedupStoreException when the store did not answer within {@code timeout} or answered
+   *     with an error; the message names the store and the cause, never a credential
+   * @throws UnsupportedOperationException when the store cannot be probed
+   */
+  default void ping(Duration timeout) {
+    throw new UnsupportedOperationException(
+        "dedup store " + name() + " (" + getClass().getName() + ") does not implement ping");
+  }
+
   /** A short name for logs and metric tags, such as {@code postgresql:exactly_dedup}. */
   String name();
 

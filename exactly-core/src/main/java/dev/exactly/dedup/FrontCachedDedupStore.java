@@ -140,6 +140,12 @@ public final class FrontCachedDedupStore implements DedupStore {
     return store.purgeExpired();
   }
 
+  /** Pings the wrapped store: the cache answers only for done keys, never for reachability. */
+  @Override
+  public void ping(Duration timeout) {
+    store.ping(timeout);
+  }
+
   @Override
   public String name() {
     return store.name() + "+front-cache";

@@ -152,6 +152,15 @@ public final class IdempotentConsumer implements Component {
     return lifecycle.state();
   }
 
+  /**
+   * The dedup store this consumer was built with, so a health check can {@link DedupStore#ping
+   * ping} the store the consumer really uses (a builder customization may have replaced the one
+   * first given). Still the caller's: closing it is not this consumer's job.
+   */
+  public DedupStore store() {
+    return settings.store();
+  }
+
   /** Why the consumer is {@code FAILED}; empty otherwise. */
   @Override
   public Optional<Throwable> failure() {

@@ -214,6 +214,7 @@ final class IdempotentEngine<K, V> {
       } catch (WakeupException e) {
         continue;
       }
+      metrics.lag.update(c);
       batches.afterPoll();
       if (polled.isEmpty()) {
         continue;

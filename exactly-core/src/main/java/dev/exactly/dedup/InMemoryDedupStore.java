@@ -191,6 +191,12 @@ public final class InMemoryDedupStore implements DedupStore {
     return size.get();
   }
 
+  /** Answers at once while open; a closed store has lost its entries and fails. */
+  @Override
+  public void ping(Duration timeout) {
+    requireOpen();
+  }
+
   @Override
   public String name() {
     return "memory";

@@ -78,8 +78,11 @@ public enum Metric {
   LAG(
       "exactly.lag",
       Type.GAUGE,
-      "Input records behind the end of the assigned partitions, at the last poll",
-      C.PROCESSOR),
+      "Input records behind the end of the assigned partitions, at the last poll: not yet"
+          + " polled, so records polled and still in hand are not counted",
+      C.PROCESSOR,
+      C.CONSUMER,
+      C.SINK),
 
   DEDUP_CLAIMS(
       "exactly.dedup.claims", Type.COUNTER, "Dedup keys claimed to run their effect", C.CONSUMER),

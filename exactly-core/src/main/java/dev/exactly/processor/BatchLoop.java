@@ -9,7 +9,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,11 +144,7 @@ final class BatchLoop implements AutoCloseable {
         && (records.isEmpty() || !committer.commitRunning() || open >= 2 * interval)) {
       committer.commitBatch(false);
     }
-    long lag = 0;
-    for (TopicPartition tp : consumer.assignment()) {
-      lag += consumer.currentLag(tp).orElse(0);
-    }
-    metrics.lag(lag);
+    metrics.lag.update(consumer);
   }
 
   /**

@@ -1,11 +1,11 @@
 package dev.exactly.processor;
 
+import dev.exactly.internal.LagGauge;
 import dev.exactly.internal.Meters;
 import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The processor's meters, from the {@link Metric} catalogue's {@link Metric.C#PROCESSOR} entries,
@@ -23,7 +23,7 @@ final class ProcessorMetrics {
   final Counter deadLetters;
   final Counter rebalances;
   final Counter transactionTimeouts;
-  private final AtomicLong lag = new AtomicLong();
+  final LagGauge lag;
   private final MeterRegistry registry;
   final Meters meters;
 
@@ -43,11 +43,7 @@ final class ProcessorMetrics {
     transactionTimeouts = meters.counter(Metric.TRANSACTION_TIMEOUTS);
     commitLatency = meters.timer(Metric.COMMIT_LATENCY);
     commitWait = meters.timer(Metric.COMMIT_WAIT);
-    meters.gauge(Metric.LAG, lag, AtomicLong::get);
-  }
-
-  void lag(long value) {
-    lag.set(value);
+    lag = new LagGauge(meters);
   }
 
   /** The registry the meters are in: the user's, or the private one. */

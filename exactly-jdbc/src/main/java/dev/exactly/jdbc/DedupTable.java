@@ -71,6 +71,14 @@ final class DedupTable {
         name, CLAIM_COLUMNS, List.of(KEY), "expires_at", "updated_at", rows);
   }
 
+  /**
+   * A query that reads no row but needs the table to exist and the user to be allowed to read it:
+   * the health probe, which should fail for a dropped table as for a lost database.
+   */
+  String ping() {
+    return "SELECT dedup_key FROM " + name + " WHERE 1 = 0";
+  }
+
   /** The rows of {@code rows} keys: key, state, token, expires_at, result. */
   String readClaims(int rows) {
     return "SELECT dedup_key, state, token, expires_at, result FROM "

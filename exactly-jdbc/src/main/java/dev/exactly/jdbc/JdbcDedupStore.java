@@ -9,6 +9,7 @@ import dev.exactly.dedup.StoredResult;
 import dev.exactly.dedup.TransactionalDedupStore;
 import dev.exactly.internal.DedupKeys;
 import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.jdbc.internal.H2Durability;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -195,6 +196,26 @@ public final class JdbcDedupStore implements TransactionalDedupStore {
     }
   }
 
+  /**
+   * Borrows a connection and runs a query on the dedup table that reads no row, bounded by {@code
+   * timeout} (at least one second, JDBC's unit); not retried. Borrowing the connection waits as the
+   * data source lets it (HikariCP: {@code connectionTimeout}), so give the pool a timeout a health
+   * check can wait for.
+   */
+  @Override
+  public void ping(Duration timeout) {
+    requirePositive(timeout, "timeout");
+    int seconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toSeconds()));
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(table.ping())) {
+      ps.setQueryTimeout(seconds);
+      ps.executeQuery().close();
+    } catch (SQLException e) {
+      throw new DedupStoreException(
+          "dedup store " + name() + " did not answer a ping: " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public String name() {
     return table.toString();
@@ -305,6 +326,9 @@ public final class JdbcDedupStore implements TransactionalDedupStore {
         t =
             new DedupTable(
                 Dialect.of(database != null ? database : Database.of(dataSource)), table);
+        if (t.dialect.database() == Database.H2) {
+          H2Durability.check(dataSource, "dedup store " + t);
+        }
         if (createTable) {
           t.create(dataSource);
         }

@@ -13,6 +13,8 @@ import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.testkit.ExternalService;
 import dev.exactly.testkit.FakeClock;
 import dev.exactly.testkit.dedup.DedupStoreContract;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -130,6 +132,11 @@ class JdbcDedupStoreContractTest {
         }
 
         @Override
+        public void ping(Duration timeout) {
+          store.ping(timeout);
+        }
+
+        @Override
         public String name() {
           return store.name();
         }
@@ -160,6 +167,37 @@ class JdbcDedupStoreContractTest {
             .isInstanceOf(DedupStoreException.class)
             .hasMessageContaining("cannot prepare dedup table exactly_dedup");
       }
+    }
+
+    @Test
+    void aPingFailsNamingTheStoreOnceItsTableIsDropped() throws Exception {
+      String table = "exactly_dedup_ping_" + POOLS.incrementAndGet();
+      JdbcDedupStore s = JdbcDedupStore.builder(dataSource()).table(table).build();
+      s.ping(Duration.ofSeconds(5));
+      try (Connection c = dataSource().getConnection();
+          Statement st = c.createStatement()) {
+        c.setAutoCommit(true);
+        st.execute("DROP TABLE " + table);
+      }
+      assertThatThrownBy(() -> s.ping(Duration.ofSeconds(5)))
+          .isInstanceOf(DedupStoreException.class)
+          .hasMessageContaining("dedup store " + s.name() + " did not answer a ping");
+    }
+
+    @Test
+    void aPingFailsOnceItsPoolIsClosed() {
+      HikariDataSource own = pool(dataSource().getJdbcUrl(), 1);
+      JdbcDedupStore s =
+          JdbcDedupStore.builder(own)
+              .table("exactly_dedup_contract")
+              .ticker(leasesOn(clock))
+              .build();
+      s.ping(Duration.ofSeconds(5));
+      own.close();
+      assertThatThrownBy(() -> s.ping(Duration.ofSeconds(5)))
+          .isInstanceOf(DedupStoreException.class)
+          .hasMessageContaining(s.name())
+          .hasMessageContaining("has been closed");
     }
 
     @Test

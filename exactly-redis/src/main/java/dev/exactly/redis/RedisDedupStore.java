@@ -26,6 +26,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A {@link DedupStore} in Redis, one string per key, through Lettuce.
@@ -238,6 +241,37 @@ public final class RedisDedupStore implements DedupStore {
   @Override
   public int purgeExpired() {
     return 0;
+  }
+
+  /**
+   * Sends {@code PING} on the store's connection and waits at most {@code timeout} for {@code
+   * PONG}; not retried. A disconnected connection fails at once (commands are rejected, not queued
+   * until it reconnects).
+   */
+  @Override
+  public void ping(Duration timeout) {
+    requirePositive(timeout, "timeout");
+    String answer;
+    try {
+      answer = connection.async().ping().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new DedupStoreException(
+          "dedup store " + name() + " did not answer a ping within " + timeout, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DedupStoreException("interrupted while pinging dedup store " + name(), e);
+    } catch (ExecutionException e) {
+      throw new DedupStoreException(
+          "dedup store " + name() + " did not answer a ping: " + e.getCause().getMessage(), e);
+    } catch (RuntimeException e) {
+      // RedisException, or Lettuce's IllegalStateException once the store was closed.
+      throw new DedupStoreException(
+          "dedup store " + name() + " did not answer a ping: " + e.getMessage(), e);
+    }
+    if (!"PONG".equals(answer)) {
+      throw new DedupStoreException(
+          "dedup store " + name() + " answered a ping with " + answer + ", not PONG");
+    }
   }
 
   @Override

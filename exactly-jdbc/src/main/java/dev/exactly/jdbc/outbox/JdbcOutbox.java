@@ -1,7 +1,9 @@
 package dev.exactly.jdbc.outbox;
 
 import dev.exactly.Ticker;
+import dev.exactly.jdbc.Database;
 import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.jdbc.internal.H2Durability;
 import dev.exactly.jdbc.internal.HeaderCodec;
 import dev.exactly.jdbc.internal.Sql;
 import java.sql.Connection;
@@ -27,6 +29,7 @@ final class JdbcOutbox implements Outbox {
   private final boolean notifyRelay;
   private final Ticker ticker;
   private volatile Dialect dialect;
+  private volatile boolean durabilityChecked;
 
   JdbcOutbox(OutboxTable table, Dialect dialect, boolean notifyRelay, Ticker ticker) {
     this.table = table;
@@ -140,6 +143,11 @@ final class JdbcOutbox implements Outbox {
     if (d == null) {
       d = Dialect.of(connection);
       dialect = d;
+    }
+    if (!durabilityChecked && d.database() == Database.H2) {
+      // The writer has no data source of its own: it checks on the first connection it is given.
+      durabilityChecked = true;
+      H2Durability.check(connection, "outbox " + table.name);
     }
     return d;
   }

@@ -8,6 +8,7 @@ import dev.exactly.internal.StartCheck;
 import dev.exactly.internal.TransactionErrors.Reaction;
 import dev.exactly.internal.Waits;
 import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.jdbc.internal.H2Durability;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -33,6 +34,9 @@ final class RelayEngine implements OutboxRelay {
   private final PublishingLoop loop;
   private volatile boolean closing;
   private volatile Thread thread;
+
+  /** Whether the H2 durability check ran; the engine thread's, once per relay, not per standby. */
+  private boolean durabilityChecked;
 
   RelayEngine(RelaySettings settings) {
     this.s = settings;
@@ -143,6 +147,10 @@ final class RelayEngine implements OutboxRelay {
     try (Connection lockConnection = s.dataSource().getConnection()) {
       lockConnection.setAutoCommit(true);
       Dialect dialect = Dialect.of(lockConnection);
+      if (!durabilityChecked) {
+        durabilityChecked = true;
+        H2Durability.check(lockConnection, "outbox relay " + s.name());
+      }
       if (s.createTable()) {
         try (Statement st = lockConnection.createStatement()) {
           for (String ddl : dialect.createOutboxTableIfAbsent(s.table().name)) {

@@ -7,7 +7,9 @@ import dev.exactly.internal.DeadLetterProducer;
 import dev.exactly.internal.KafkaSettings;
 import dev.exactly.internal.Lifecycle;
 import dev.exactly.internal.StartCheck;
+import dev.exactly.jdbc.Database;
 import dev.exactly.jdbc.internal.Dialect;
+import dev.exactly.jdbc.internal.H2Durability;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -103,6 +105,9 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         ownedPool = pool;
       }
       dialect = Dialect.of(dataSource);
+      if (dialect.database() == Database.H2) {
+        H2Durability.check(dataSource, "db sink " + settings.instanceId());
+      }
       offsets =
           new OffsetTable(dialect, settings.offsetTable(), settings.groupId(), settings.lockWait());
       deadLetterTable =
@@ -228,6 +233,7 @@ final class SinkEngine<K, V> implements DbSink<K, V> {
         } catch (WakeupException e) {
           continue;
         }
+        metrics.lag.update(consumer);
         if (!own.unpublished.isEmpty()) {
           deadLetters.publishLeftovers();
         }

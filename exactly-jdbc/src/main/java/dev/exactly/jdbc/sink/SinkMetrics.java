@@ -1,5 +1,6 @@
 package dev.exactly.jdbc.sink;
 
+import dev.exactly.internal.LagGauge;
 import dev.exactly.internal.Meters;
 import dev.exactly.internal.Metric;
 import io.micrometer.core.instrument.Counter;
@@ -31,6 +32,9 @@ final class SinkMetrics {
   /** Records in each committed batch. */
   final DistributionSummary batchSize;
 
+  /** Records behind the end of the assigned partitions at the last poll; engine thread updates. */
+  final LagGauge lag;
+
   final Meters meters;
 
   /**
@@ -45,5 +49,6 @@ final class SinkMetrics {
     fencedCommits = meters.counter(Metric.FENCED_COMMITS);
     commitLatency = meters.timer(Metric.COMMIT_LATENCY);
     batchSize = meters.summary(Metric.BATCH_SIZE);
+    lag = new LagGauge(meters);
   }
 }

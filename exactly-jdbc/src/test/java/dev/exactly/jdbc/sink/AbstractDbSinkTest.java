@@ -177,6 +177,39 @@ abstract class AbstractDbSinkTest {
     }
   }
 
+  /**
+   * {@code exactly.lag}: while the handler holds the first poll's batch, the records not yet polled
+   * are behind; once it is let go and the topic drained, none are.
+   */
+  @Test
+  void lagCountsRecordsNotYetPolledAndFallsToZeroOnceDrained() throws Exception {
+    KAFKA.broker().createTopic(topic, 1);
+    SinkFixtures.produce(KAFKA.broker().bootstrapServers(), topic, 0, 1000, 10);
+    CountDownLatch release = new CountDownLatch(1);
+    BatchHandler<String, String> insert = SinkFixtures.insertHandler(table, "a");
+    started(
+        sink(
+            (records, connection) -> {
+              release.await();
+              insert.handle(records, connection);
+            }));
+    try {
+      // max.poll.records is Kafka's 500: at least 500 records lie past the poll in hand.
+      await().atMost(WAIT).until(() -> lag() > 0);
+      assertThat(lag()).isBetween(500.0, 1000.0);
+      assertThat(count(url(), "SELECT COUNT(*) FROM " + table)).isZero();
+    } finally {
+      release.countDown();
+    }
+    awaitRows(1000);
+    await().atMost(WAIT).until(() -> lag() == 0.0);
+  }
+
+  private double lag() {
+    var gauge = registry.find(Metric.LAG.meterName()).tag("group", group).gauge();
+    return gauge == null ? 0 : gauge.value();
+  }
+
   @Test
   void restartResumesFromTheDatabaseNotFromKafka() throws Exception {
     KAFKA.broker().createTopic(topic, 2);

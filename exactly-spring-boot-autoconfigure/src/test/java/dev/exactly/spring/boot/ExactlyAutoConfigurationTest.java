@@ -499,6 +499,53 @@ class ExactlyAutoConfigurationTest {
             });
   }
 
+  @Test
+  void endpointAndHealthShowAnIdempotentConsumersStorePingedWhenAsked() {
+    runner
+        .withUserConfiguration(Blocks.class)
+        .withPropertyValues(
+            "exactly.consumers.blocks.input-topic=payments",
+            "exactly.consumers.blocks.store=memory")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              HealthIndicator blocks =
+                  (HealthIndicator)
+                      context.getBean(ComponentsHealth.class).getContributor("blocks");
+              assertThat(blocks.health().getStatus()).isEqualTo(Status.UNKNOWN);
+              assertThat(blocks.health().getDetails())
+                  .containsEntry("store", Map.of("name", "memory", "status", "UP"));
+              assertThat(endpointEntry(context, "blocks"))
+                  .containsEntry("store", Map.of("name", "memory", "status", "UP"));
+
+              // A closed memory store has lost its keys: the next probe says so.
+              IdempotentConsumer consumer =
+                  (IdempotentConsumer)
+                      context.getBean(ExactlyComponents.class).get("blocks").component();
+              consumer.store().close();
+              assertThat(blocks.health().getStatus()).isEqualTo(Status.DOWN);
+              assertThat(endpointEntry(context, "blocks"))
+                  .extracting(c -> c.get("store"))
+                  .isEqualTo(
+                      Map.of(
+                          "name",
+                          "memory",
+                          "status",
+                          "DOWN",
+                          "error",
+                          "the in-memory dedup store is closed; its entries are gone"));
+            });
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> endpointEntry(
+      org.springframework.context.ApplicationContext context, String name) {
+    List<Map<String, Object>> listed =
+        (List<Map<String, Object>>)
+            context.getBean(ExactlyEndpoint.class).components().get("components");
+    return listed.stream().filter(c -> name.equals(c.get("name"))).findFirst().orElseThrow();
+  }
+
   private static List<String> tables(DataSource ds) throws Exception {
     List<String> names = new ArrayList<>();
     try (Connection c = ds.getConnection();

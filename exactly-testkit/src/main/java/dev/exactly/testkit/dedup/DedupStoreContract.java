@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.exactly.dedup.Claim;
 import dev.exactly.dedup.DedupStore;
@@ -63,6 +64,14 @@ public abstract class DedupStoreContract {
    * themselves return 0).
    */
   protected boolean purgeCounts() {
+    return true;
+  }
+
+  /**
+   * Whether the store implements {@link DedupStore#ping}; a store that keeps the default (health
+   * checks then report it as unknown) overrides this to false, and the ping tests are skipped.
+   */
+  protected boolean pings() {
     return true;
   }
 
@@ -349,6 +358,15 @@ public abstract class DedupStoreContract {
   }
 
   @Test
+  public void aReachableStoreAnswersAPingWithinItsTimeout() {
+    assumeTrue(pings(), "the store does not implement ping");
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> store.ping(Duration.ofSeconds(5)));
+    // A ping decides nothing: the keys are as they were.
+    assertInstanceOf(
+        Claim.Claimed.class, store.claim(List.of(key("after-ping")), LONG).get(key("after-ping")));
+  }
+
+  @Test
   public void anUnreachableStoreFailsClearlyAndDecidesNothing() {
     DedupStore down;
     try {
@@ -376,6 +394,15 @@ public abstract class DedupStoreContract {
                     List.of(new Claim.Claimed(key("d"), "t", java.time.Instant.now())),
                     LONG,
                     Map.of()));
+        if (pings()) {
+          DedupStoreException p =
+              assertTimeoutPreemptively(
+                  Duration.ofSeconds(30),
+                  () ->
+                      assertThrows(DedupStoreException.class, () -> d.ping(Duration.ofSeconds(2))));
+          assertTrue(
+              p.getMessage() != null && !p.getMessage().isBlank(), "a message says what failed");
+        }
       } finally {
         down.close();
       }

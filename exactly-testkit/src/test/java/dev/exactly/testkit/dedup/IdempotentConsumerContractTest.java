@@ -20,6 +20,7 @@ import dev.exactly.testkit.EmbeddedKafkaExtension;
 import dev.exactly.testkit.FakeClock;
 import dev.exactly.testkit.TopicReader;
 import dev.exactly.testkit.TopicWriter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -37,6 +38,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -400,6 +402,57 @@ class IdempotentConsumerContractTest {
     }
     assertThat(meters.find("exactly.records.in").counter().count()).isEqualTo(1.0);
     await().atMost(WAIT).until(() -> meters.find("exactly.dedup.claims").counter().count() == 1.0);
+  }
+
+  /**
+   * {@code exactly.lag}: with the handler held on the first record of a 50-record poll, the records
+   * not yet polled are behind; once the handler is let go and the topic drained, none are.
+   */
+  @Test
+  void lagCountsRecordsNotYetPolledAndFallsToZeroOnceDrained() throws Exception {
+    String topic = unique("lag");
+    KAFKA.broker().createTopic(topic, 1);
+    int n = 200;
+    String[] keyValues = new String[2 * n];
+    for (int i = 0; i < n; i++) {
+      keyValues[2 * i] = "k" + i;
+      keyValues[2 * i + 1] = "v" + i;
+    }
+    send(topic, keyValues);
+    String group = unique("g");
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger handled = new AtomicInteger();
+    started(
+        consumer(topic, group)
+            .handler(
+                r -> {
+                  release.await();
+                  handled.incrementAndGet();
+                }));
+    try {
+      await().atMost(WAIT).until(() -> lag(group) > 0);
+      // max.poll.records is 50: at least 150 records lie past the poll in hand.
+      assertThat(lag(group)).isBetween(150.0, (double) n);
+      assertThat(handled).hasValue(0);
+    } finally {
+      release.countDown();
+    }
+    await().atMost(WAIT).until(() -> handled.get() == n);
+    await().atMost(WAIT).until(() -> lag(group) == 0.0);
+    assertThat(
+            meters
+                .get(Metric.LAG.meterName())
+                .tag("group", group)
+                .tag("store", "memory")
+                .gauge()
+                .getId()
+                .getTag("component"))
+        .isEqualTo(Metric.C.CONSUMER);
+  }
+
+  private double lag(String group) {
+    Gauge g = meters.find(Metric.LAG.meterName()).tag("group", group).gauge();
+    return g == null ? 0 : g.value();
   }
 
   @Test

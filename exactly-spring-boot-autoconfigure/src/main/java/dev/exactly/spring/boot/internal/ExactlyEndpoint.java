@@ -14,9 +14,10 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 /**
  * The {@code exactly} Actuator endpoint: every component with its kind, state, failure, and the
  * gauges that say how far behind it is, read from the meter registry by the component's tags:
- * {@code exactly.lag} for processors, {@code exactly.outbox.backlog} and {@code
- * exactly.outbox.backlog.oldest.age} for the relay. A value is absent when the component does not
- * publish that gauge or no meter registry is configured.
+ * {@code exactly.lag} for processors, idempotent consumers and DB sinks, {@code
+ * exactly.outbox.backlog} and {@code exactly.outbox.backlog.oldest.age} for the relay. A value is
+ * absent when the component does not publish that gauge or no meter registry is configured. Each
+ * idempotent consumer also shows its dedup store, pinged on every read ({@link StoreHealth}).
  */
 @Endpoint(id = "exactly")
 public final class ExactlyEndpoint {
@@ -42,6 +43,7 @@ public final class ExactlyEndpoint {
       c.put("instance", e.instance());
       c.put("state", e.component().state().name());
       e.component().failure().ifPresent(f -> c.put("failure", String.valueOf(f)));
+      StoreHealth.of(e.component()).ifPresent(store -> c.put("store", store.toMap()));
       if (meters != null) {
         for (String gauge : GAUGES) {
           Double value = sum(gauge, e);
