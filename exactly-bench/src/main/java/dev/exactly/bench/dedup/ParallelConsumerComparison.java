@@ -37,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -302,29 +303,41 @@ public final class ParallelConsumerComparison {
                 commitMode));
     Process child =
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
-    String result = null;
-    try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = out.readLine()) != null; ) {
-        if (line.startsWith("PC_RESULT") || line.startsWith("PC_FAILED")) {
-          result = line;
-        }
-      }
-    }
+    AtomicReference<String> result = new AtomicReference<>();
+    // Read on a thread of its own, so a child that hangs cannot hang the comparison.
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                  if (line.startsWith("PC_RESULT") || line.startsWith("PC_FAILED")) {
+                    result.set(line);
+                  }
+                }
+              } catch (IOException ignored) {
+                // the child died; its exit and its log tell why
+              }
+            },
+            "pc-child-stdout");
+    reader.setDaemon(true);
+    reader.start();
     if (!child.waitFor(RUN_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
-      child.destroyForcibly();
+      child.destroyForcibly().waitFor();
     }
-    if (result == null || !result.startsWith("PC_RESULT") || e.completedAt == 0) {
+    reader.join(Duration.ofSeconds(5).toMillis());
+    if (result.get() == null || !result.get().startsWith("PC_RESULT") || e.completedAt == 0) {
       System.out.printf(
           "%s at concurrency %d failed: %s (exit %s); its log, last lines:%n%s%n",
           contender,
           concurrency,
-          result,
+          result.get(),
           child.isAlive() ? "none" : child.exitValue(),
           tail(log, 30));
       return null;
     }
-    System.out.println("  " + contender + " reports (its own clock): " + result);
+    System.out.println("  " + contender + " reports (its own clock): " + result.get());
     Files.deleteIfExists(log);
     return e;
   }
