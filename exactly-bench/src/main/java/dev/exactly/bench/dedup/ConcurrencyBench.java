@@ -138,7 +138,7 @@ public final class ConcurrencyBench {
     System.exit(0);
   }
 
-  private static void produce(EmbeddedKafka kafka, String topic, int records) {
+  static void produce(EmbeddedKafka kafka, String topic, int records) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
