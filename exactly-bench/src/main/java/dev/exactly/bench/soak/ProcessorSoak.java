@@ -26,8 +26,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The processor soak (issue 4): a seeded, repeatable run of the processor through every fault the
- * crash tests know, at once and for long, on a 3-broker cluster.
+ * The processor soak: a seeded, repeatable run of the processor through every fault the crash tests
+ * know, at once and for long, on a 3-broker cluster.
  *
  * <p>Inputs are produced at a fixed rate while processor instances (child JVMs) copy them; until
  * the group has committed every input, a random instance is SIGKILLed every 5-15 s, an instance is
