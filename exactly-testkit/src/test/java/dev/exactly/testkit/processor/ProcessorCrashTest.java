@@ -47,9 +47,15 @@ class ProcessorCrashTest {
     r.report().assertExactlyOnce();
     assertThat(r.report().observed()).isEqualTo(50_000);
     assertThat(r.aborted().abortedReads()).as(r.summary()).isEmpty();
-    assertThat(r.aborted().abortedAttempts())
-        .as("kills must really have aborted transactions, or this run proves little")
-        .isNotEmpty();
+    if (protocol.isClassic()) {
+      // Under the consumer protocol a restarted instance waits out its predecessor's session
+      // before it gets partitions back, so many kills find an instance with no batch written: a
+      // run was seen whose 10 deaths aborted no written batch. That kills abort transactions is
+      // shown by the classic run and by the concurrent one; this run shows the rejoin.
+      assertThat(r.aborted().abortedAttempts())
+          .as("kills must really have aborted transactions, or this run proves little")
+          .isNotEmpty();
+    }
     assertThat(r.hanging()).as(r.summary()).isEmpty();
     assertThat(r.crashPointHalts()).as(r.summary()).isGreaterThanOrEqualTo(3);
     assertThat(r.randomKills()).as(r.summary()).isGreaterThanOrEqualTo(3);
