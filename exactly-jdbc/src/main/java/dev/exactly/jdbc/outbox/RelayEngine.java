@@ -11,7 +11,6 @@ import dev.exactly.jdbc.internal.Dialect;
 import dev.exactly.jdbc.internal.H2Durability;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -152,11 +151,7 @@ final class RelayEngine implements OutboxRelay {
         H2Durability.check(lockConnection, "outbox relay " + s.name());
       }
       if (s.createTable()) {
-        try (Statement st = lockConnection.createStatement()) {
-          for (String ddl : dialect.createOutboxTableIfAbsent(s.table().name)) {
-            st.execute(ddl);
-          }
-        }
+        dialect.createIfAbsent(lockConnection, dialect.createOutboxTableIfAbsent(s.table().name));
       }
       if (!dialect.tryLock(lockConnection, s.lockName())) {
         Waits.sleepWhile(s.ticker(), RETRY, () -> !closing);
